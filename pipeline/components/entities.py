@@ -1,0 +1,244 @@
+"""Rule-based entities: LAW titles, QUANTITY with normalised values, ORG from a gazetteer.
+
+Candidates come from spaCy's ``Matcher`` and ``PhraseMatcher`` with token patterns built from
+the data files; a few checks on the surrounding characters then drop what the guideline
+excludes (ordinals, years, numbers inside slogans, quotes, titles and document numbers).
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span
+
+from ..data_files import compile_pattern
+from ..labels import LAW, ORG, QUANTITY
+from ..numbers import parse_number, tidy, to_halfwidth
+from .base import RuleComponent
+
+for _name in ("value", "value_max", "unit", "approx"):
+    if not Span.has_extension(_name):
+        Span.set_extension(_name, default=None)
+
+_PRECEDENCE = {LAW: 0, QUANTITY: 1, ORG: 2}
+
+
+def enclosed_ranges(text: str, pairs: list[list[str]]) -> list[tuple[int, int]]:
+    """Character ranges (inclusive of the marks) enclosed by each opening/closing pair."""
+    ranges = []
+    for opener, closer in pairs:
+        if opener == closer:
+            positions = [i for i, c in enumerate(text) if c == opener]
+            ranges.extend(zip(positions[::2], [p + 1 for p in positions[1::2]]))
+            continue
+        depth, start = 0, 0
+        for i, char in enumerate(text):
+            if char == opener:
+                if depth == 0:
+                    start = i
+                depth += 1
+            elif char == closer and depth:
+                depth -= 1
+                if depth == 0:
+                    ranges.append((start, i + 1))
+    return ranges
+
+
+def _inside(start: int, end: int, ranges: list[tuple[int, int]]) -> bool:
+    return any(a <= start and end <= b for a, b in ranges)
+
+
+@Language.factory(
+    "policy_entity_rules",
+    default_config={"org": "org.json", "law": "law.json", "quantity": "quantity.json"},
+)
+def make_entity_rules(nlp: Language, name: str, org: str, law: str, quantity: str):
+    return EntityRules(nlp, name, org=org, law=law, quantity=quantity)
+
+
+class EntityRules(RuleComponent):
+    """Sets ``doc.ents`` from rules; QUANTITY spans carry ``value``, ``unit`` and ``approx``."""
+
+    def __init__(self, nlp: Language, name: str, **files: str):
+        self.vocab = nlp.vocab
+        super().__init__(name, **files)
+
+    def _build(self) -> None:
+        org, law, qty = self.data["org"], self.data["law"], self.data["quantity"]
+        self.matcher = Matcher(self.vocab)
+        self._org_names = set(org["names"])
+        self._unmarked_laws = set(law["unmarked"])
+        self._generic = set(org["generic"])
+        self._single_stop = set(org["single_token_stop"])
+        self._not_admin = set(org["not_admin"])
+        self._self_ref = compile_pattern(org["self_reference"], "org.json")
+        self._single = compile_pattern(org["single_token"], "org.json")
+        admin = {"TEXT": {"REGEX": org["admin_token"], "NOT_IN": org["not_admin"]}}
+        head = {"TEXT": {"REGEX": org["head_token"]}}
+        middle = {
+            "TEXT": {"REGEX": org["middle_token"], "NOT_IN": org["middle_stop"]},
+            "OP": "{0,%d}" % org["max_middle"],
+        }
+        suffix = {"TEXT": {"REGEX": org["suffix_token"]}}
+        strong = {"TEXT": {"IN": sorted(self._org_names - self._generic)}}
+        self.matcher.add(
+            ORG,
+            [
+                [{**admin, "OP": "+"}, middle, suffix],
+                [head, middle, suffix],
+                [suffix, {**middle, "OP": "{0,2}"}, suffix],
+            ],
+            greedy="LONGEST",
+        )
+        self.matcher.add("ORG_NAME", [[strong]])
+        self.matcher.add("ORG_SINGLE", [[{"TEXT": {"REGEX": org["single_token"]}}]])
+        self.matcher.add(
+            LAW,
+            [[{"ORTH": law["open"]}, {"ORTH": {"NOT_IN": [law["open"], law["close"]]}, "OP": "+"},
+              {"ORTH": law["close"]}]],
+            greedy="LONGEST",
+        )
+        self.matcher.add("LAW_UNMARKED", [[{"ORTH": {"IN": sorted(self._unmarked_laws)}}]])
+        num = {"TEXT": {"REGEX": qty["number_token"]}}
+        pct = {"TEXT": {"REGEX": qty["percent_token"]}}
+        fused = {"TEXT": {"REGEX": qty["fused_token"]}}
+        unit = {"TEXT": {"IN": qty["unit"]}}
+        after = {"TEXT": {"IN": qty["approx_after"]}, "OP": "?"}
+        before = {"TEXT": {"IN": qty["approx_before"]}, "OP": "?"}
+        rng = {"TEXT": {"IN": qty["range"]}}
+        sign = {"TEXT": {"IN": qty["percent_sign"]}}
+        self.matcher.add(
+            QUANTITY,
+            [
+                [before, num, after, unit, after],
+                [before, num, after, {"ORTH": "个"}, {"ORTH": "百分点"}],
+                [before, num, rng, num, after, unit, after],
+                [before, num, after, sign, after],
+                [before, pct, after],
+                [before, pct, rng, pct],
+                [before, num, rng, pct],
+                [before, num, sign, rng, num, sign],
+                [before, fused, after],
+            ],
+            greedy="LONGEST",
+        )
+        self._qty = qty
+        self._fused = compile_pattern(qty["fused_token"], "quantity.json")
+        self._units_by_length = sorted(qty["unit"] + qty["percent_sign"], key=len, reverse=True)
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc.ents = self.find(doc)
+        return doc
+
+    def find(self, doc: Doc) -> list[Span]:
+        text = doc.text
+        blocked = enclosed_ranges(text, self._qty["blocked_enclosures"])
+        titles = enclosed_ranges(text, [[self.data["law"]["open"], self.data["law"]["close"]]])
+        quotes = enclosed_ranges(text, [["“", "”"], ["\"", "\""]])
+        spans: list[Span] = []
+        for match_id, start, end in self.matcher(doc):
+            key = self.vocab.strings[match_id]
+            span = doc[start:end]
+            if key == LAW:
+                span = Span(doc, start + 1, end - 1, label=LAW)
+            elif key == "LAW_UNMARKED":
+                if _inside(span.start_char, span.end_char, quotes + titles):
+                    continue
+                span = Span(doc, start, end, label=LAW)
+            elif key == QUANTITY:
+                span = self._quantity(doc, span, blocked)
+            else:
+                span = self._org(key, span, titles)
+            if span is not None and len(span):
+                spans.append(span)
+        return _resolve(spans)
+
+    def _org(self, key: str, span: Span, titles) -> Span | None:
+        text = span.text
+        if _inside(span.start_char, span.end_char, titles):
+            return None
+        if text in self._generic:
+            return None
+        if key == "ORG_SINGLE" and (text in self._single_stop or self._self_ref.match(text)):
+            return None
+        if key == ORG and self._self_ref.match(text) and text not in self._org_names:
+            return None
+        return Span(span.doc, span.start, span.end, label=ORG)
+
+    def _quantity(self, doc: Doc, span: Span, blocked) -> Span | None:
+        if _inside(span.start_char, span.end_char, blocked):
+            return None
+        prev = doc[span.start - 1].text if span.start > 0 else ""
+        if prev in self._qty["ordinal_before"] or prev.endswith("第"):
+            return None
+        parsed = self.normalise(span.text)
+        if parsed is None:
+            return None
+        number_text, unit = parsed["number_text"], parsed["unit"]
+        if number_text == self._qty["article_numeral"]:
+            return None
+        if unit == self._qty["year_unit"] and re.fullmatch(r"(?:1[89]|20|21)\d\d", number_text):
+            return None
+        if span.end < len(doc) and doc[span.end].text.startswith(("年", "月", "日", "号")) and not unit:
+            return None
+        out = Span(doc, span.start, span.end, label=QUANTITY)
+        out._.value = parsed["value"]
+        out._.value_max = parsed["value_max"]
+        out._.unit = unit
+        out._.approx = parsed["approx"]
+        return out
+
+    def normalise(self, surface: str) -> dict | None:
+        """Value, unit and approximation of a quantity: 13万余人 → 130000, 人, 余."""
+        text = to_halfwidth(surface)
+        approx = None
+        for marker in self._qty["approx_before"]:
+            if text.startswith(marker):
+                approx, text = marker, text[len(marker):]
+        for marker in sorted(self._qty["approx_after"], key=len, reverse=True):
+            if text.endswith(marker):
+                approx, text = marker, text[: -len(marker)]
+                break
+        unit = ""
+        for candidate in self._units_by_length:
+            candidate = to_halfwidth(candidate)
+            if text.endswith(candidate):
+                unit, text = candidate, text[: -len(candidate)]
+                break
+        for marker in ("余", "多"):
+            if text.endswith(marker):
+                approx, text = marker, text[:-1]
+        while len(unit) > 1 and unit[0] in "万亿":
+            text, unit = text + unit[0], unit[1:]
+        parts = re.split(r"[至到\-—～~－]", text)
+        parts = [p.rstrip("%‰") for p in parts if p]
+        if not parts or len(parts) > 2:
+            return None
+        values = [parse_number(p) for p in parts]
+        if any(v is None for v in values):
+            return None
+        if unit == "个百分点":
+            unit = "百分点"
+        return {
+            "value": tidy(values[0]),
+            "value_max": tidy(values[1]) if len(values) == 2 else None,
+            "unit": unit,
+            "approx": approx,
+            "number_text": parts[0],
+        }
+
+
+def _resolve(spans: list[Span]) -> list[Span]:
+    """No overlaps: LAW first, then QUANTITY, then ORG; within a label the longest span wins."""
+    spans = sorted(spans, key=lambda s: (_PRECEDENCE[s.label_], -(s.end - s.start), s.start))
+    taken: list[Span] = []
+    occupied: set[int] = set()
+    for span in spans:
+        tokens = set(range(span.start, span.end))
+        if tokens & occupied:
+            continue
+        taken.append(span)
+        occupied |= tokens
+    return sorted(taken, key=lambda s: s.start)

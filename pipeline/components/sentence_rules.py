@@ -1,0 +1,96 @@
+"""Rule-based sentence tagger: section context from headings plus cue lexicons."""
+
+from __future__ import annotations
+
+import math
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from ..data_files import compile_pattern
+from ..errors import Errors
+from ..labels import OTHER, QUANTITY, SENTENCE_LABELS, UNITS_KEY
+from .base import RuleComponent
+
+
+def softmax(scores: dict[str, float]) -> dict[str, float]:
+    top = max(scores.values())
+    exp = {label: math.exp(value - top) for label, value in scores.items()}
+    total = sum(exp.values())
+    return {label: value / total for label, value in exp.items()}
+
+
+@Language.factory(
+    "policy_sentence_rules",
+    default_config={"cues": "cues.json", "headings": "headings.json"},
+)
+def make_sentence_rules(nlp: Language, name: str, cues: str, headings: str):
+    return SentenceRules(name, cues=cues, headings=headings)
+
+
+class SentenceRules(RuleComponent):
+    """Labels every unit in ``doc.spans["units"]``: ``span._.label``, ``score`` and ``scores``."""
+
+    def _build(self) -> None:
+        cues = self.data["cues"]
+        self.cues: list[tuple[str, object, float]] = []
+        for label, entries in cues["cues"].items():
+            if label not in SENTENCE_LABELS:
+                raise ValueError(Errors.E006.format(label=label, labels=", ".join(SENTENCE_LABELS)))
+            for pattern, weight in entries:
+                self.cues.append((label, compile_pattern(pattern, "cues.json"), float(weight)))
+        self.bias = {label: float(cues["bias"].get(label, 0.0)) for label in SENTENCE_LABELS}
+        self.context_weight = float(cues["context_weight"])
+        self.heading_context_weight = float(cues["heading_context_weight"])
+        self.quantity_bonus = cues["quantity_bonus"]
+        self.sections = [
+            (entry["label"], compile_pattern(entry["pattern"], "headings.json"))
+            for entry in self.data["headings"]["sections"]
+        ]
+
+    def section_label(self, heading_text: str) -> str | None:
+        for label, pattern in self.sections:
+            if pattern.search(heading_text):
+                return label
+        return None
+
+    def cue_scores(self, text: str, context: str | None, *, weight: float | None = None) -> dict[str, float]:
+        scores = dict(self.bias)
+        if context:
+            scores[context] += self.context_weight if weight is None else weight
+        for label, pattern, cue_weight in self.cues:
+            if pattern.search(text):
+                scores[label] += cue_weight
+        return scores
+
+    def __call__(self, doc: Doc) -> Doc:
+        if UNITS_KEY not in doc.spans:
+            raise ValueError(Errors.E015.format(name="policy_structure"))
+        stack: list[tuple[int, str | None]] = []
+        for span in doc.spans[UNITS_KEY]:
+            if span._.is_chrome:
+                self._set(span, {label: (1.0 if label == OTHER else 0.0) for label in SENTENCE_LABELS})
+                continue
+            level = span._.heading_level
+            own = self.section_label(span.text) if level else None
+            if level:
+                while stack and stack[-1][0] >= level:
+                    stack.pop()
+            context = next((label for _, label in reversed(stack) if label), None)
+            if own:
+                scores = self.cue_scores(span.text, own, weight=self.heading_context_weight)
+            else:
+                scores = self.cue_scores(span.text, context)
+                if any(ent.label_ == QUANTITY for ent in span.ents):
+                    scores[self.quantity_bonus["label"]] += float(self.quantity_bonus["weight"])
+            if level:
+                stack.append((level, own))
+            self._set(span, softmax(scores))
+        return doc
+
+    @staticmethod
+    def _set(span: Span, probs: dict[str, float]) -> None:
+        label = max(probs, key=probs.get)
+        span._.scores = probs
+        span._.label = label
+        span._.score = round(probs[label], 4)

@@ -1,0 +1,202 @@
+"""Sentence units, headings, section paths and page metadata."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from ..data_files import compile_pattern
+from ..labels import UNITS_KEY
+from ..units import END_MARKS, split_units
+from .base import RuleComponent
+
+for _name, _default in (
+    ("is_heading", False),
+    ("heading_level", 0),
+    ("section", ""),
+    ("is_chrome", False),
+    ("label", None),
+    ("score", None),
+    ("scores", None),
+):
+    if not Span.has_extension(_name):
+        Span.set_extension(_name, default=_default)
+if not Doc.has_extension("meta"):
+    Doc.set_extension("meta", default=None)
+
+META_FIELDS = ("title", "issuer", "doc_number", "date")
+_SALUTATION = re.compile(r"^(?:各位代表|各位委员|同志们)[：:，,]")
+_TITLE_HINT = re.compile(r"报告|工作总结|情况")
+
+
+@dataclass
+class UnitInfo:
+    start: int
+    end: int
+    line: int
+    heading_level: int = 0
+    is_chrome: bool = False
+    section: str = ""
+
+
+class StructureRules:
+    """Compiled heading and chrome patterns, from data files."""
+
+    def __init__(self, headings: dict, chrome: dict):
+        headings_path, chrome_path = "headings.json", "chrome.json"
+        self.levels = [
+            (entry["level"], compile_pattern(entry["pattern"], headings_path))
+            for entry in headings["levels"]
+        ]
+        self.unmarked_max = int(headings["unmarked_heading"]["max_chars"])
+        self.chrome = [compile_pattern(p, chrome_path) for p in chrome["line_patterns"]]
+        self.header_max_lines = int(chrome["header_max_lines"])
+        keys = sorted(chrome["metadata_keys"], key=len, reverse=True)
+        self.meta_keys = chrome["metadata_keys"]
+        self.meta_re = re.compile(
+            r"(" + "|".join(map(re.escape, keys)) + r")\s*[:：]\s*(.*?)\s*(?=\||$|(?:"
+            + "|".join(map(re.escape, keys))
+            + r")\s*[:：])"
+        )
+
+    def heading_level(self, text: str) -> int:
+        for level, pattern in self.levels:
+            if pattern.match(text):
+                return level
+        return 0
+
+    def is_chrome_line(self, line: str) -> bool:
+        return any(p.search(line) for p in self.chrome)
+
+    def parse_meta(self, line: str) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for key, value in self.meta_re.findall(line):
+            value = value.strip(" |")
+            if value:
+                found.setdefault(self.meta_keys[key], value)
+        return found
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(r"[^\n\r]+", text)]
+
+
+def analyse(text: str, rules: StructureRules) -> tuple[list[UnitInfo], dict[str, object]]:
+    """Units with heading levels, chrome flags and section paths, plus page metadata."""
+    lines = [(a, b) for a, b in _lines(text) if text[a:b].strip()]
+    meta: dict[str, object] = {}
+    body_line = _find_body_start(text, lines, rules)
+    header_titles: list[str] = []
+    for a, b in lines[:body_line]:
+        line = text[a:b].strip()
+        parsed = rules.parse_meta(line)
+        for key, value in parsed.items():
+            meta.setdefault(key, value)
+        if not parsed and not rules.is_chrome_line(line) and _TITLE_HINT.search(line):
+            header_titles.append(line)
+    if "title" not in meta and header_titles:
+        meta["title"] = header_titles[0]
+    if "date" not in meta and "published" in meta:
+        meta["date"] = meta["published"]
+    for key in META_FIELDS:
+        meta.setdefault(key, None)
+
+    line_starts = [a for a, _ in lines]
+    units: list[UnitInfo] = []
+    stack: list[tuple[int, str]] = []
+    line_idx = 0
+    for start, end in split_units(text):
+        while line_idx + 1 < len(line_starts) and line_starts[line_idx + 1] <= start:
+            line_idx += 1
+        unit = UnitInfo(start, end, line_idx)
+        unit_text = text[start:end]
+        if line_idx < body_line:
+            unit.is_chrome = True
+        else:
+            unit.heading_level = rules.heading_level(unit_text)
+            if not unit.heading_level and _is_unmarked_heading(text, lines, line_idx, start, end, rules):
+                unit.heading_level = 5
+        if unit.heading_level:
+            while stack and stack[-1][0] >= unit.heading_level:
+                stack.pop()
+            stack.append((unit.heading_level, unit_text))
+        unit.section = " > ".join(t for _, t in stack)
+        units.append(unit)
+    return units, meta
+
+
+def _is_unmarked_heading(text, lines, line_idx, start, end, rules) -> bool:
+    a, b = lines[line_idx]
+    whole_line = text[a:b].strip() == text[start:end]
+    unit_text = text[start:end]
+    return (
+        whole_line
+        and len(unit_text) <= rules.unmarked_max
+        and unit_text[-1] not in END_MARKS + "：:，,"
+        and not _SALUTATION.match(unit_text)
+    )
+
+
+def _find_body_start(text: str, lines: list[tuple[int, int]], rules: StructureRules) -> int:
+    """Index of the first body line: a marked heading, a salutation or a real paragraph.
+
+    Everything before it is the page header: breadcrumbs, widgets, metadata, title lines.
+    """
+    limit = min(len(lines), rules.header_max_lines)
+    saw_chrome = False
+    for i in range(limit):
+        line = text[lines[i][0] : lines[i][1]].strip()
+        if rules.is_chrome_line(line):
+            saw_chrome = True
+            continue
+        if rules.heading_level(line) or _SALUTATION.match(line):
+            return i
+        if len(line) >= 60 or (len(line) >= 20 and line[-1] in END_MARKS):
+            return i
+    return limit if saw_chrome else 0
+
+
+@Language.factory(
+    "policy_structure",
+    default_config={
+        "headings": "headings.json",
+        "chrome": "chrome.json",
+    },
+)
+def make_structure(nlp: Language, name: str, headings: str, chrome: str):
+    return PolicyStructure(name, headings=headings, chrome=chrome)
+
+
+class PolicyStructure(RuleComponent):
+    """Sets ``doc.spans["units"]``, sentence starts, heading/section/chrome flags and metadata."""
+
+    def __init__(self, name: str, *, headings: str, chrome: str):
+        super().__init__(name, headings=headings, chrome=chrome)
+
+    def _build(self) -> None:
+        self.rules = StructureRules(self.data["headings"], self.data["chrome"])
+
+    def __call__(self, doc: Doc) -> Doc:
+        infos, meta = analyse(doc.text, self.rules)
+        spans = []
+        for info in infos:
+            span = doc.char_span(info.start, info.end, alignment_mode="expand")
+            if span is None:
+                continue
+            span._.is_heading = bool(info.heading_level)
+            span._.heading_level = info.heading_level
+            span._.section = info.section
+            span._.is_chrome = info.is_chrome
+            spans.append(span)
+        for token in doc:
+            token.is_sent_start = False
+        for span in spans:
+            span[0].is_sent_start = True
+        if len(doc):
+            doc[0].is_sent_start = True
+        doc.spans[UNITS_KEY] = spans
+        doc._.meta = meta
+        return doc

@@ -1,0 +1,53 @@
+"""spaCy's Chinese tokenizer with pkuseg, cut at unit boundaries and punctuation.
+
+The segmenter runs on one sentence unit (or bounded piece of one) at a time, so tokens never
+cross a unit boundary, memory stays flat on very long lines, and the structure and entity
+components can rely on token boundaries at every end mark, bracket and quote.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy import util
+from spacy.lang.zh import ChineseTokenizer, Segmenter
+from spacy.tokens import Doc
+from spacy.util import registry
+
+from .units import iter_chunks, iter_units
+
+MAX_SEGMENT_CHARS = 500
+# Characters that always stand as tokens of their own: pkuseg occasionally glues them to a word
+# (司发〔), which would hide a bracket from the rules.
+_PUNCT = "《》〈〉<>“”‘’「」『』()（）〔〕[]【】、，,；;：:|。！？!?…—"
+_SPLIT = re.compile(f"([{re.escape(_PUNCT)}])")
+
+
+def split_punct(words: list[str]) -> list[str]:
+    out: list[str] = []
+    for word in words:
+        if len(word) > 1 and _SPLIT.search(word):
+            out.extend(piece for piece in _SPLIT.split(word) if piece)
+        else:
+            out.append(word)
+    return out
+
+
+class PolicyChineseTokenizer(ChineseTokenizer):
+    def __call__(self, text: str) -> Doc:
+        if self.segmenter != Segmenter.pkuseg or self.pkuseg_seg is None:
+            return super().__call__(text)
+        words: list[str] = []
+        for start, end in iter_units(text):
+            for a, b in iter_chunks(text, start, end, MAX_SEGMENT_CHARS):
+                words.extend(self.pkuseg_seg.cut(text[a:b]))
+        words, spaces = util.get_words_and_spaces(split_punct(words), text)
+        return Doc(self.vocab, words=words, spaces=spaces)
+
+
+@registry.tokenizers("policy_pipeline.ChineseTokenizer.v1")
+def create_policy_tokenizer(segmenter: Segmenter = Segmenter.pkuseg):
+    def tokenizer_factory(nlp):
+        return PolicyChineseTokenizer(nlp.vocab, segmenter=segmenter)
+
+    return tokenizer_factory

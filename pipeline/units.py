@@ -1,0 +1,57 @@
+"""Sentence units as the annotation guideline defines them (pure functions on text).
+
+A unit ends at 。！？； (and their half-width forms) or at a line break; closing quotes and
+brackets right after the end mark stay with it; surrounding whitespace is not part of a unit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+END_MARKS = "。！？；!?;"
+CLOSERS = "”’」』）)】》〉>\"'"
+_LINE = re.compile(r"[^\n\r]+")
+_END = re.compile(rf"[{re.escape(END_MARKS)}]+[{re.escape(CLOSERS)}]*")
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None
+
+
+def iter_units(text: str) -> Iterator[tuple[int, int]]:
+    """Yield (start, end) character offsets of every unit, in text order."""
+    for line in _LINE.finditer(text):
+        start = line.start()
+        for mark in _END.finditer(text, line.start(), line.end()):
+            span = _strip(text, start, mark.end())
+            if span:
+                yield span
+            start = mark.end()
+        span = _strip(text, start, line.end())
+        if span:
+            yield span
+
+
+def split_units(text: str) -> list[tuple[int, int]]:
+    return list(iter_units(text))
+
+
+def iter_chunks(text: str, start: int, end: int, max_len: int) -> Iterator[tuple[int, int]]:
+    """Cut [start, end) into pieces of at most ``max_len`` characters.
+
+    Cuts prefer a comma or other pause near the limit, so a long unpunctuated text never reaches
+    the segmenter as one piece, and offsets stay exact.
+    """
+    while end - start > max_len:
+        window = text[start + max_len // 2 : start + max_len]
+        cut = max((window.rfind(c) for c in "，,、：: "), default=-1)
+        cut = start + max_len // 2 + cut + 1 if cut >= 0 else start + max_len
+        yield start, cut
+        start = cut
+    if start < end:
+        yield start, end

@@ -1,0 +1,85 @@
+import pytest
+
+
+def quantities(nlp, text):
+    return [(e.text, e._.value, e._.unit, e._.approx) for e in nlp(text).ents if e.label_ == "QUANTITY"]
+
+
+def test_law_in_title_marks_without_the_marks(ents_of):
+    assert ("法治政府建设实施纲要(2021-2025年)", "LAW") in ents_of("认真落实《法治政府建设实施纲要(2021-2025年)》总体部署。")
+
+
+def test_law_nested_marks_are_kept(ents_of):
+    assert ("关于贯彻〈条例〉的意见", "LAW") in ents_of("印发《关于贯彻〈条例〉的意见》。")
+
+
+def test_unmarked_laws_but_not_inside_slogans(ents_of):
+    assert ("宪法", "LAW") in ents_of("学习宪法、党章党规。")
+    assert ("宪法", "LAW") not in ents_of("开展“宪法宣传周”活动。")
+
+
+def test_nothing_else_inside_a_title(ents_of):
+    ents = ents_of("起草《长治市潞州区2022年全面依法治区督察工作方案》。")
+    assert ents == [("长治市潞州区2022年全面依法治区督察工作方案", "LAW")]
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("受教育群众达13万余人。", ("13万余人", 130000, "人", "余")),
+        ("建设十个司法所党员先锋岗。", ("十个", 10, "个", None)),
+        ("通过率达90%以上。", ("90%以上", 90, "%", "以上")),
+        ("提供法律意见52余件。", ("52余件", 52, "件", "余")),
+        ("2705人次参加培训。", ("2705人次", 2705, "人次", None)),
+        ("全年提高0.7个百分点。", ("0.7个百分点", 0.7, "百分点", None)),
+        ("总额达到1.2万亿元。", ("1.2万亿元", 1.2e12, "元", None)),
+        ("增长5.4%。", ("5.4%", 5.4, "%", None)),
+    ],
+)
+def test_quantities_are_normalised(nlp, text, expected):
+    found = quantities(nlp, text)
+    assert len(found) == 1
+    surface, value, unit, approx = found[0]
+    assert (surface, unit, approx) == (expected[0], expected[2], expected[3])
+    assert value == pytest.approx(expected[1])
+
+
+def test_range_is_one_span(nlp):
+    found = quantities(nlp, "用3至5年时间完成。")
+    assert [(f[0], f[1]) for f in found] == [("3至5年", 3)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2022年,我局开展工作。",  # a year
+        "召开第三次会议。",  # an ordinal
+        "作为一项首要政治任务。",  # 一 + measure word as an article
+        "落实调解“七进”活动。",  # a number inside a slogan
+        "潞州司发〔2023〕1号",  # a document number
+        "截至12月30日。",  # a date
+    ],
+)
+def test_excluded_numbers(nlp, text):
+    assert quantities(nlp, text) == []
+
+
+def test_org_keeps_administrative_prefix(ents_of):
+    assert ("长治市潞州区司法局", "ORG") in ents_of("长治市潞州区司法局坚持依法行政。")
+
+
+def test_org_short_forms_and_titles(ents_of):
+    ents = ents_of("在区委、区政府的坚强领导和市司法局的指导下,司法局局长主持会议。")
+    assert [t for t, label in ents if label == "ORG"] == ["区委", "区政府", "市司法局", "司法局"]
+
+
+def test_org_generic_classes_and_self_references_are_not_orgs(ents_of):
+    ents = ents_of("我局指导司法所、法律服务所和政府部门开展工作。")
+    assert [t for t, label in ents if label == "ORG"] == []
+
+
+def test_entities_never_overlap(nlp, seed_text):
+    doc = nlp(seed_text)
+    ends = [(e.start_char, e.end_char) for e in doc.ents]
+    assert all(a[1] <= b[0] for a, b in zip(ends, ends[1:]))
+    assert all(seed_text[e.start_char:e.end_char] == e.text for e in doc.ents)

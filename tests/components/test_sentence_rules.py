@@ -1,0 +1,46 @@
+def labels(units_of, text):
+    return {t: label for t, label, _, _ in units_of(text)}
+
+
+def test_heading_context_sets_labels(units_of):
+    text = (
+        "一、履行推进法治建设第一责任人职责情况\n(一)扛牢法治职责。党组书记主持召开会议。\n"
+        "二、2022年工作情况\n开展培训。全年受理案件32件。\n"
+        "三、存在的问题\n队伍结构不合理。\n"
+        "四、2023年工作安排\n(一)加强学习。开展培训。\n"
+    )
+    got = labels(units_of, text)
+    assert got["一、履行推进法治建设第一责任人职责情况"] == "responsibility"
+    assert got["(一)扛牢法治职责。"] == "responsibility"
+    assert got["全年受理案件32件。"] == "achievement"
+    assert got["三、存在的问题"] == "problem"
+    assert got["队伍结构不合理。"] == "problem"
+    assert got["四、2023年工作安排"] == "plan"
+    assert got["(一)加强学习。"] == "plan"
+    assert got["开展培训。"] == "plan"  # the later unit with this text, in the plan section
+
+
+def test_problem_inside_a_review_section(units_of):
+    text = "一、2025年工作回顾\n全年完成投资1万亿元。同时也要清醒看到，发展不平衡不充分问题仍然突出。\n"
+    got = labels(units_of, text)
+    assert got["全年完成投资1万亿元。"] == "achievement"
+    assert got["同时也要清醒看到，发展不平衡不充分问题仍然突出。"] == "problem"
+
+
+def test_result_then_gap_is_problem(units_of):
+    got = labels(units_of, "2022年法治政府建设取得了一些成绩,但仍存在一定差距。")
+    assert got == {"2022年法治政府建设取得了一些成绩,但仍存在一定差距。": "problem"}
+
+
+def test_cues_work_without_headings(units_of):
+    got = labels(units_of, "下一步,我们将继续深化改革。全年办结案件28件。各位代表：")
+    assert got["下一步,我们将继续深化改革。"] == "plan"
+    assert got["全年办结案件28件。"] == "achievement"
+    assert got["各位代表："] == "other"
+
+
+def test_scores_are_probabilities(nlp):
+    doc = nlp("全年办结案件28件。")
+    span = doc.spans["units"][0]
+    assert abs(sum(span._.scores.values()) - 1) < 1e-6
+    assert 0 < span._.score <= 1

@@ -1,0 +1,68 @@
+from pipeline.components.structure import StructureRules
+from pipeline.data_files import load_json
+
+HEADER = (
+    "当前位置: 首页>长治市潞州区人民政府>公开目录\n"
+    "字体大小:【大】 【中】 【小】\n"
+    "| 索引号: 000014349/2023-05828 | |\n"
+    "| 发文字号: 潞州司发〔2023〕1号 | 发文时间: 2023-02-01 |\n"
+    "| 发文机关: 潞州区司法局 | 主题词: 2022年度 报告 |\n"
+    "| 标题: 潞州区司法局关于2022年度法治政府建设情况的报告 | |\n"
+)
+BODY = (
+    "2022年,我局法治政府建设取得积极成效,全年完成各项工作任务。\n"
+    "一、主要举措和成效\n"
+    "(一)加强学习。一是组织学习。局党组召开会议3次。\n"
+    "1.开展培训。\n"
+    "二、存在的问题\n"
+    "队伍建设不足。\n"
+)
+
+
+def rules():
+    return StructureRules(load_json("headings.json"), load_json("chrome.json"))
+
+
+def test_heading_levels():
+    r = rules()
+    assert r.heading_level("一、总体情况") == 1
+    assert r.heading_level("（二）加强学习") == 2
+    assert r.heading_level("(三)加强学习。") == 2
+    assert r.heading_level("1.开展培训。") == 3
+    assert r.heading_level("1.2万亿元的投资") == 0
+    assert r.heading_level("一是组织学习。") == 4
+    assert r.heading_level("一年来,我们") == 0
+
+
+def test_metadata_is_parsed_and_header_is_other(nlp):
+    doc = nlp(HEADER + BODY)
+    assert doc._.meta["doc_number"] == "潞州司发〔2023〕1号"
+    assert doc._.meta["date"] == "2023-02-01"
+    assert doc._.meta["issuer"] == "潞州区司法局"
+    assert doc._.meta["title"] == "潞州区司法局关于2022年度法治政府建设情况的报告"
+    header_units = [s for s in doc.spans["units"] if s.end_char <= len(HEADER)]
+    assert len(header_units) == 6
+    assert all(s._.is_chrome and s._.label == "other" for s in header_units)
+
+
+def test_section_paths_and_headings(nlp):
+    doc = nlp(BODY)
+    units = {s.text: s for s in doc.spans["units"]}
+    assert units["局党组召开会议3次。"]._.section == "一、主要举措和成效 > (一)加强学习。 > 一是组织学习。"
+    assert units["1.开展培训。"]._.heading_level == 3
+    assert units["队伍建设不足。"]._.section == "二、存在的问题"
+    assert not units["队伍建设不足。"]._.is_heading
+    assert units["二、存在的问题"]._.is_heading
+
+
+def test_sentences_are_the_units(nlp):
+    doc = nlp(BODY)
+    assert [s.text.strip() for s in doc.sents if s.text.strip()] == [s.text for s in doc.spans["units"]]
+
+
+def test_provincial_page_chrome_is_other(nlp):
+    text = "下载\n打印\n全屏\n【字号：\n加大\n还原\n减小\n】\n2026年某省政府工作报告\n来源：某日报\n时间：2026-02-09\n省长　王某\n各位代表：\n现在，我代表省人民政府，向大会报告工作，请予审议。\n"
+    doc = nlp(text)
+    labels = [(s.text, s._.label) for s in doc.spans["units"]]
+    assert all(label == "other" for _, label in labels)
+    assert doc._.meta["title"] == "2026年某省政府工作报告"

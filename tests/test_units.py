@@ -1,0 +1,42 @@
+from pipeline.units import iter_chunks, split_units
+
+
+def texts(text):
+    return [text[a:b] for a, b in split_units(text)]
+
+
+def test_full_and_half_width_end_marks():
+    assert texts("一句。二句！三句？四句；五句;六句!七句?") == [
+        "一句。", "二句！", "三句？", "四句；", "五句;", "六句!", "七句?",
+    ]
+
+
+def test_comma_and_colon_do_not_end_a_unit():
+    assert texts("甲,乙,丙:丁。") == ["甲,乙,丙:丁。"]
+
+
+def test_closing_quote_stays_with_the_unit():
+    assert texts("他说：“好。”然后走了。") == ["他说：“好。”", "然后走了。"]
+
+
+def test_line_break_ends_a_unit_and_whitespace_is_trimmed():
+    assert texts("  一、总体情况 \n(一)加强学习。我局开展学习。\n\n") == [
+        "一、总体情况", "(一)加强学习。", "我局开展学习。",
+    ]
+
+
+def test_every_non_space_char_is_in_exactly_one_unit():
+    text = "当前位置: 首页>公开\n| 索引号: 1 | |\n一是甲。二是乙；丙\n"
+    covered = [False] * len(text)
+    for a, b in split_units(text):
+        for i in range(a, b):
+            assert not covered[i]
+            covered[i] = True
+    assert all(covered[i] or text[i].isspace() for i in range(len(text)))
+
+
+def test_chunks_are_bounded_and_exact():
+    text = "字" * 1234 + "，" + "词" * 50
+    pieces = list(iter_chunks(text, 0, len(text), 500))
+    assert all(b - a <= 500 for a, b in pieces)
+    assert "".join(text[a:b] for a, b in pieces) == text
