@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ def data_path(name: str) -> Path:
     return DATA_DIR / name
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_json(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_absolute() and not path.exists():

@@ -31,7 +31,7 @@ def enclosed_ranges(text: str, pairs: list[list[str]]) -> list[tuple[int, int]]:
     for opener, closer in pairs:
         if opener == closer:
             positions = [i for i, c in enumerate(text) if c == opener]
-            ranges.extend(zip(positions[::2], [p + 1 for p in positions[1::2]]))
+            ranges.extend(zip(positions[::2], [p + 1 for p in positions[1::2]], strict=False))
             continue
         depth, start = 0, 0
         for i, char in enumerate(text):
@@ -79,7 +79,7 @@ class EntityRules(RuleComponent):
         head = {"TEXT": {"REGEX": org["head_token"]}}
         middle = {
             "TEXT": {"REGEX": org["middle_token"], "NOT_IN": org["middle_stop"]},
-            "OP": "{0,%d}" % org["max_middle"],
+            "OP": f"{{0,{org['max_middle']}}}",
         }
         suffix = {"TEXT": {"REGEX": org["suffix_token"]}}
         strong = {"TEXT": {"IN": sorted(self._org_names - self._generic)}}
