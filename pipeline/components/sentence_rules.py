@@ -43,6 +43,8 @@ class SentenceRules(RuleComponent):
         self.context_weight = float(cues["context_weight"])
         self.heading_context_weight = float(cues["heading_context_weight"])
         self.quantity_bonus = cues["quantity_bonus"]
+        self.carry = cues["paragraph_carry"]
+        self.subheading_overrides = set(cues["subheading_overrides"])
         self.sections = [
             (entry["label"], compile_pattern(entry["pattern"], "headings.json"))
             for entry in self.data["headings"]["sections"]
@@ -67,25 +69,37 @@ class SentenceRules(RuleComponent):
         if UNITS_KEY not in doc.spans:
             raise ValueError(Errors.E015.format(name="policy_structure"))
         stack: list[tuple[int, str | None]] = []
+        previous: Span | None = None
         for span in doc.spans[UNITS_KEY]:
             if span._.is_chrome:
                 self._set(span, {label: (1.0 if label == OTHER else 0.0) for label in SENTENCE_LABELS})
                 continue
             level = span._.heading_level
-            own = self.section_label(span.text) if level else None
             if level:
                 while stack and stack[-1][0] >= level:
                     stack.pop()
             context = next((label for _, label in reversed(stack) if label), None)
+            own = self.section_label(span.text) if level else None
+            if own and context and own not in self.subheading_overrides:
+                own = None
             if own:
                 scores = self.cue_scores(span.text, own, weight=self.heading_context_weight)
             else:
                 scores = self.cue_scores(span.text, context)
                 if any(ent.label_ == QUANTITY for ent in span.ents):
                     scores[self.quantity_bonus["label"]] += float(self.quantity_bonus["weight"])
+                if (
+                    previous is not None
+                    and not level
+                    and previous._.paragraph == span._.paragraph
+                    and previous._.label == self.carry["label"]
+                    and previous._.score >= self.carry["min_score"]
+                ):
+                    scores[self.carry["label"]] += float(self.carry["weight"])
             if level:
                 stack.append((level, own))
             self._set(span, softmax(scores))
+            previous = span
         return doc
 
     @staticmethod

@@ -18,6 +18,7 @@ for _name, _default in (
     ("heading_level", 0),
     ("section", ""),
     ("is_chrome", False),
+    ("paragraph", 0),
     ("label", None),
     ("score", None),
     ("scores", None),
@@ -190,6 +191,7 @@ class PolicyStructure(RuleComponent):
             span._.heading_level = info.heading_level
             span._.section = info.section
             span._.is_chrome = info.is_chrome
+            span._.paragraph = info.line
             spans.append(span)
         for token in doc:
             token.is_sent_start = False
