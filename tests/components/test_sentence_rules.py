@@ -44,3 +44,22 @@ def test_scores_are_probabilities(nlp):
     span = doc.spans["units"][0]
     assert abs(sum(span._.scores.values()) - 1) < 1e-6
     assert 0 < span._.score <= 1
+
+
+def test_problem_paragraph_carries_over_until_the_pledge(units_of):
+    text = (
+        "一、2025年工作回顾\n全年完成投资1万亿元。\n"
+        "我们也清醒认识到，政府工作中仍存在一些不足。主要是：外部环境变化影响加深。"
+        "公共服务还要补短板、提质量。我们要直面这些问题挑战，尽心竭力做好政府工作。\n"
+    )
+    got = labels(units_of, text)
+    assert got["主要是：外部环境变化影响加深。"] == "problem"
+    assert got["公共服务还要补短板、提质量。"] == "problem"
+    assert got["我们要直面这些问题挑战，尽心竭力做好政府工作。"] == "plan"
+
+
+def test_lower_heading_does_not_override_the_section(units_of):
+    text = "一、2025年工作回顾\n（八）加强政府自身建设\n严格落实全面从严治党主体责任。\n三、2026年重点工作\n（一）巩固拓展成效\n"
+    got = labels(units_of, text)
+    assert got["（八）加强政府自身建设"] == "achievement"
+    assert got["（一）巩固拓展成效"] == "plan"
