@@ -70,6 +70,7 @@ class SentenceRules(RuleComponent):
             raise ValueError(Errors.E015.format(name="policy_structure"))
         stack: list[tuple[int, str | None]] = []
         previous: Span | None = None
+        quantity_tokens = {i for ent in doc.ents if ent.label_ == QUANTITY for i in range(ent.start, ent.end)}
         for span in doc.spans[UNITS_KEY]:
             if span._.is_chrome:
                 self._set(span, {label: (1.0 if label == OTHER else 0.0) for label in SENTENCE_LABELS})
@@ -86,7 +87,7 @@ class SentenceRules(RuleComponent):
                 scores = self.cue_scores(span.text, own, weight=self.heading_context_weight)
             else:
                 scores = self.cue_scores(span.text, context)
-                if any(ent.label_ == QUANTITY for ent in span.ents):
+                if any(i in quantity_tokens for i in range(span.start, span.end)):
                     scores[self.quantity_bonus["label"]] += float(self.quantity_bonus["weight"])
                 if (
                     previous is not None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -193,12 +195,13 @@ class PolicyStructure(RuleComponent):
             span._.is_chrome = info.is_chrome
             span._.paragraph = info.line
             spans.append(span)
-        for token in doc:
-            token.is_sent_start = False
-        for span in spans:
-            span[0].is_sent_start = True
         if len(doc):
-            doc[0].is_sent_start = True
+            # One array write: setting token.is_sent_start one by one is quadratic in spaCy.
+            starts = numpy.full((len(doc), 1), -1, dtype="int64")
+            starts[0, 0] = 1
+            for span in spans:
+                starts[span.start, 0] = 1
+            doc.from_array([SENT_START], starts.astype("uint64"))
         doc.spans[UNITS_KEY] = spans
         doc._.meta = meta
         return doc
