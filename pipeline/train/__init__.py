@@ -1,0 +1,1 @@
+"""Training: weak supervision, the scikit-learn sentence classifier, spaCy textcat and ner."""
