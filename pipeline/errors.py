@@ -63,6 +63,21 @@ class Errors(metaclass=ErrorsWithCodes):
         "load the pipeline with `pipeline.load()`."
     )
 
+    # E060-E079: the trained ner and its training (pipeline/train/ner.py, components/trained_ner.py).
+    E060 = (
+        "Unknown merge mode {mode!r} for policy_entity_rules. Use one of: {modes} (`off` ignores "
+        "entities set by an upstream ner)."
+    )
+    E061 = (
+        "No report collections (*.jsonl) in {path}: the ner's silver data comes from them. Restore "
+        "corpus/reports/ from git (see corpus/SOURCES.md)."
+    )
+    E062 = (
+        "The trained ner at {path} is missing or incomplete ({reason}). Run `policy-pipeline train` "
+        "(or pipeline.train.ner.train_ner) to rebuild it, or use a config without the ner component."
+    )
+
+
 
 class Warnings(metaclass=ErrorsWithCodes):
     W001 = (
@@ -70,6 +85,10 @@ class Warnings(metaclass=ErrorsWithCodes):
         "licence terms of pkuseg (github.com/lancopku/pkuseg-python) before commercial use."
     )
     W002 = "Document {doc_id!r} is empty after decoding; it yields no sentences."
+    W020 = (
+        "Shared NER corpora (CLUENER2020, MSRA) not found (set {env} to the folder holding ner/): "
+        "skipped; the ner is trained on the silver report data alone."
+    )
 
 
 _shown: set[str] = set()

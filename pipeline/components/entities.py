@@ -3,6 +3,18 @@
 Candidates come from spaCy's ``Matcher`` and ``PhraseMatcher`` with token patterns built from
 the data files; a few checks on the surrounding characters then drop what the guideline
 excludes (ordinals, years, numbers inside slogans, quotes, titles and document numbers).
+
+With ``merge`` set, the component also takes over the entities an upstream ``ner`` put in
+``doc.ents`` (only those whose label is in ``model_labels``), under one of these precedences:
+
+- ``off``: rules only; upstream entities are discarded (the behaviour without a ner).
+- ``rules_first``: every rule span stands; a model span is added where it overlaps none.
+- ``model_first``: rule spans of labels outside ``model_labels`` stand first, then the model's
+  spans, then the rule spans of ``model_labels`` where they overlap nothing taken so far.
+
+Model spans pass the same guideline checks as rule candidates (nothing inside a 《》 title but the
+LAW; no generic classes or self references as ORG; QUANTITY must normalise and is not an ordinal,
+year or date), and QUANTITY spans get their normalised value either way.
 """
 
 from __future__ import annotations
@@ -14,8 +26,10 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
 from ..data_files import compile_pattern
-from ..labels import LAW, ORG, QUANTITY
+from ..errors import Errors
+from ..labels import ENTITY_LABELS, LAW, ORG, QUANTITY
 from ..numbers import parse_number, tidy, to_halfwidth
+from . import trained_ner  # noqa: F401  (registers policy_trained_ner, the upstream ner merged here)
 from .base import RuleComponent
 
 for _name in ("value", "value_max", "unit", "approx"):
@@ -23,6 +37,7 @@ for _name in ("value", "value_max", "unit", "approx"):
         Span.set_extension(_name, default=None)
 
 _PRECEDENCE = {LAW: 0, QUANTITY: 1, ORG: 2}
+MERGE_MODES = ("off", "rules_first", "model_first")
 
 
 def enclosed_ranges(text: str, pairs: list[list[str]]) -> list[tuple[int, int]]:
@@ -52,17 +67,30 @@ def _inside(start: int, end: int, ranges: list[tuple[int, int]]) -> bool:
 
 @Language.factory(
     "policy_entity_rules",
-    default_config={"org": "org.json", "law": "law.json", "quantity": "quantity.json"},
+    default_config={
+        "org": "org.json",
+        "law": "law.json",
+        "quantity": "quantity.json",
+        "merge": "off",
+        "model_labels": [ORG],
+    },
 )
-def make_entity_rules(nlp: Language, name: str, org: str, law: str, quantity: str):
-    return EntityRules(nlp, name, org=org, law=law, quantity=quantity)
+def make_entity_rules(
+    nlp: Language, name: str, org: str, law: str, quantity: str, merge: str, model_labels: list[str]
+):
+    return EntityRules(nlp, name, org=org, law=law, quantity=quantity, merge=merge,
+                       model_labels=model_labels)
 
 
 class EntityRules(RuleComponent):
     """Sets ``doc.ents`` from rules; QUANTITY spans carry ``value``, ``unit`` and ``approx``."""
 
-    def __init__(self, nlp: Language, name: str, **files: str):
+    def __init__(
+        self, nlp: Language, name: str, *, merge: str = "off",
+        model_labels: list[str] | tuple[str, ...] = (ORG,), **files: str,
+    ):
         self.vocab = nlp.vocab
+        self.merge, self.model_labels = _check_merge(merge, model_labels)
         super().__init__(name, **files)
 
     def _build(self) -> None:
@@ -129,8 +157,36 @@ class EntityRules(RuleComponent):
         self._units_by_length = sorted(qty["unit"] + qty["percent_sign"], key=len, reverse=True)
 
     def __call__(self, doc: Doc) -> Doc:
-        doc.ents = self.find(doc)
+        if self.merge == "off":
+            doc.ents = self.find(doc)
+        else:
+            doc.ents = self.combine(doc, list(doc.ents), mode=self.merge, model_labels=self.model_labels)
         return doc
+
+    def combine(
+        self, doc: Doc, upstream: list[Span], *, mode: str, model_labels: tuple[str, ...] | list[str]
+    ) -> list[Span]:
+        """The rule entities of ``doc`` merged with ``upstream`` (a ner's spans) under ``mode``."""
+        mode, model_labels = _check_merge(mode, model_labels)
+        rules = self.find(doc)
+        if mode == "off":
+            return rules
+        text = doc.text
+        blocked = enclosed_ranges(text, self._qty["blocked_enclosures"])
+        titles = enclosed_ranges(text, [[self.data["law"]["open"], self.data["law"]["close"]]])
+        model: list[Span] = []
+        for span in upstream:
+            if span.label_ not in model_labels:
+                continue
+            if span.label_ == QUANTITY:
+                checked = self._quantity(doc, span, blocked)
+            elif span.label_ == ORG:
+                checked = self._org(ORG, span, titles)
+            else:
+                checked = Span(doc, span.start, span.end, label=span.label_)
+            if checked is not None:
+                model.append(checked)
+        return merge_spans(rules, model, mode=mode, model_labels=model_labels)
 
     def find(self, doc: Doc) -> list[Span]:
         text = doc.text
@@ -228,6 +284,42 @@ class EntityRules(RuleComponent):
             "approx": approx,
             "number_text": parts[0],
         }
+
+
+def _check_merge(mode: str, model_labels) -> tuple[str, tuple[str, ...]]:
+    if mode not in MERGE_MODES:
+        raise ValueError(Errors.E060.format(mode=mode, modes=", ".join(MERGE_MODES)))
+    for label in model_labels:
+        if label not in ENTITY_LABELS:
+            raise ValueError(Errors.E007.format(label=label, labels=", ".join(ENTITY_LABELS)))
+    return mode, tuple(model_labels)
+
+
+def merge_spans(
+    rules: list[Span], model: list[Span], *, mode: str, model_labels: tuple[str, ...] | list[str]
+) -> list[Span]:
+    """Non-overlapping union of rule and model spans; earlier groups win (see the module doc)."""
+    longest_first = sorted(model, key=lambda s: (-(s.end - s.start), s.start))
+    if mode == "rules_first":
+        groups = [rules, longest_first]
+    elif mode == "model_first":
+        groups = [
+            [s for s in rules if s.label_ not in model_labels],
+            longest_first,
+            [s for s in rules if s.label_ in model_labels],
+        ]
+    else:
+        raise ValueError(Errors.E060.format(mode=mode, modes=", ".join(MERGE_MODES)))
+    taken: list[Span] = []
+    occupied: set[int] = set()
+    for group in groups:
+        for span in group:
+            tokens = set(range(span.start, span.end))
+            if tokens & occupied:
+                continue
+            taken.append(span)
+            occupied |= tokens
+    return sorted(taken, key=lambda s: s.start)
 
 
 def _resolve(spans: list[Span]) -> list[Span]:
