@@ -77,6 +77,76 @@ class Errors(metaclass=ErrorsWithCodes):
         "(or pipeline.train.ner.train_ner) to rebuild it, or use a config without the ner component."
     )
 
+    # E030-E059: batch runs (pipeline/readers.py, decoding.py, batch.py, workers.py, writers.py,
+    # batch_run.py, engines/).
+    E030 = (
+        "{path} looks like {kind}, not text. Extract its text first (pdftotext for a PDF, OCR "
+        "for an image) or remove it from the input; the other documents were processed."
+    )
+    E031 = (
+        "{source} is malformed: {reason}. Fix that line or row (JSONL: one JSON object a line; "
+        "CSV: the header's columns); the other rows were processed."
+    )
+    E032 = (
+        "{source} has no text in column {column!r} ({reason}). Fill it, or pass --text-column "
+        "with the column that holds the text."
+    )
+    E033 = (
+        "{path} has no column {column!r} (it has: {columns}). Pass --text-column/--id-column "
+        "with one of them."
+    )
+    E034 = (
+        "The output {output} would overwrite the input {path}. Choose an output path that is "
+        "not one of the inputs."
+    )
+    E035 = "{path} is a symbolic link to {target}, which does not exist. Fix or remove the link."
+    E036 = (
+        "Could not read {path} ({reason}). Make the file readable (check its permissions) and "
+        "run again; finished documents are kept."
+    )
+    E037 = (
+        "The document has {chars} characters, more than --max-chars {limit}. Split it, or raise "
+        "--max-chars (longer documents are processed in pieces of {piece} characters)."
+    )
+    E038 = (
+        "The worker process died twice while processing this document ({reason}). Something in "
+        "it crashes a native library or exhausts memory; run it alone with --workers 1 to see "
+        "the traceback."
+    )
+    E039 = (
+        "Processing took longer than {seconds:.0f} s, twice, and the worker was stopped. Check "
+        "the document for pathological content, or raise --doc-timeout."
+    )
+    E040 = (
+        "--engine dask with --scheduler needs --model: a pipeline directory (`policy-pipeline "
+        "models --save DIR`) at a path every Dask worker can read."
+    )
+    E041 = (
+        "The Dask engine needs dask.distributed ({reason}). Install it with "
+        "`pip install 'policy-pipeline[dask]'`."
+    )
+    E042 = (
+        "The worker processes could not start: {reason}. Fix the pipeline (--model, or run "
+        "`policy-pipeline models`) and run again."
+    )
+    E043 = (
+        "{path} could not be read as {kind} ({reason}). Check that the file is complete "
+        "(export or download it again); the other inputs were processed."
+    )
+    E044 = (
+        "No input documents were found in {paths}. `run` reads .txt, .html/.htm, .jsonl, .csv "
+        "and .parquet files, Hugging Face datasets saved with save_to_disk, and folders of them "
+        "(recursively)."
+    )
+    E045 = (
+        "The run was interrupted; {done} documents are finished in {partial}. Run the same "
+        "command again to resume from there."
+    )
+    E046 = (
+        "Could not connect to the Dask scheduler at {address} ({reason}). Check the address "
+        "(tcp://host:8786), or leave out --scheduler to start a local cluster."
+    )
+    E047 = "Invalid options: {reason}."
 
 
 class Warnings(metaclass=ErrorsWithCodes):
@@ -89,6 +159,34 @@ class Warnings(metaclass=ErrorsWithCodes):
         "Shared NER corpora (CLUENER2020, MSRA) not found (set {env} to the folder holding ner/): "
         "skipped; the ner is trained on the silver report data alone."
     )
+
+    # W010-W019: batch runs.
+    W010 = (
+        "doc_id {doc_id!r} also belongs to an earlier document ({first}); both are in the output. "
+        "Join the tables on doc_index, or pass --id-column with a unique column."
+    )
+    W011 = (
+        "The text is in Traditional Chinese; the rules' lexicons are Simplified, so labels and "
+        "ORG/LAW entities may be missed. Convert it with OpenCC (t2s) for better results."
+    )
+    W012 = (
+        "The document has {chars} characters and was processed in {pieces} pieces of at most "
+        "{piece} characters, cut at line breaks; section paths do not carry across pieces."
+    )
+    W013 = (
+        "{count} byte sequences that are not valid in the detected encoding were replaced by "
+        "U+FFFD; offsets refer to the repaired text."
+    )
+    W014 = (
+        "The row has no id in column {column!r}; its doc_id is made from the file name and the "
+        "row number."
+    )
+    W015 = (
+        "The partial output {path} is from a run with other inputs or options; it was discarded "
+        "and the run starts from the beginning."
+    )
+    W016 = "Lines of the file are in different encodings ({encodings}); each line was decoded with its own."
+    W017 = "Resuming: {done} documents were already finished in {path}."
 
 
 _shown: set[str] = set()
