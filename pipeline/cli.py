@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import sys
-import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from .errors import Errors
+from .limits import DEFAULT_MAX_CHARS, DEFAULT_PIECE_CHARS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -35,78 +32,52 @@ def models(
 
 @app.command()
 def run(
-    inputs: Annotated[list[Path], typer.Argument(help="Files or folders of .txt files.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="A .jsonl file, or a folder.")],
-    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    inputs: Annotated[list[Path], typer.Argument(
+        help="Files or folders (recursive): .txt, .html/.htm, .jsonl, .csv, .parquet, saved HF datasets.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="A .jsonl file, or a folder (one JSON per document).")],
+    parquet: Annotated[Path | None, typer.Option(
+        help="Also write documents/sentences/entities.parquet to this folder.")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (or Dask workers of the local cluster).")] = 1,
+    engine: Annotated[str, typer.Option(help="local (this machine) or dask (dask.distributed).")] = "local",
+    scheduler: Annotated[str | None, typer.Option(
+        help="Address of a running Dask scheduler (with --engine dask; default: a local cluster).")] = None,
     model: Annotated[Path | None, typer.Option(help="A saved pipeline directory.")] = None,
+    text_column: Annotated[str, typer.Option(help="Text column of .jsonl/.csv/.parquet/dataset inputs.")] = "text",
+    id_column: Annotated[str | None, typer.Option(
+        help="Id column of those inputs (default: doc_id, then id, then <file>-<row>).")] = None,
+    max_chars: Annotated[int, typer.Option(help="Longer documents get error E037.")] = DEFAULT_MAX_CHARS,
+    doc_timeout: Annotated[float, typer.Option(
+        help="Seconds (plus 1 s per 1,000 characters) a worker may spend on one document; 0: no limit.")] = 120.0,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted run with the same arguments.")] = True,
     allow_output_in_input: bool = False,
     quiet: Annotated[bool, typer.Option(help="No summary on the terminal.")] = False,
 ) -> None:
-    """Tag every sentence and entity of the input documents."""
-    from tqdm import tqdm
+    """Tag every sentence and entity of the input documents.
 
-    from .batch import process_paths
-    from .readers import iter_paths
-    from .summary import RunSummary
+    Exit codes: 0 every document processed, 1 the run completed but some documents have an
+    error, 2 bad arguments or configuration, 130 interrupted (run again to resume).
+    """
+    from .batch_run import RunOptions, UsageError, execute
+    from .limits import Limits
+    from .readers import ReadOptions
+    from .writers import summary_path
 
+    options = RunOptions(
+        inputs=inputs, output=output, parquet=parquet, workers=workers, engine=engine, scheduler=scheduler,
+        model=model, read=ReadOptions(text_column=text_column, id_column=id_column),
+        limits=Limits(max_chars=max_chars, piece_chars=min(max_chars, DEFAULT_PIECE_CHARS)),
+        doc_timeout=doc_timeout or None, resume=resume, allow_output_in_input=allow_output_in_input,
+        progress=not quiet,
+    )
     try:
-        paths = list(iter_paths(inputs))
-    except FileNotFoundError as err:
+        summary, code = execute(options, echo=lambda message: typer.echo(message, err=True))
+    except UsageError as err:
         typer.echo(str(err), err=True)
         raise typer.Exit(EXIT_USAGE) from None
-    if not paths:
-        typer.echo(Errors.E010.format(paths=", ".join(map(str, inputs))), err=True)
-        raise typer.Exit(EXIT_USAGE)
-    out_resolved = output.resolve()
-    for item in inputs:
-        if item.is_dir() and item.resolve() in (out_resolved, *out_resolved.parents) and not allow_output_in_input:
-            typer.echo(Errors.E011.format(path=output), err=True)
-            raise typer.Exit(EXIT_USAGE)
-    to_folder = output.suffix.lower() != ".jsonl"
-    if to_folder:
-        output.mkdir(parents=True, exist_ok=True)
-        summary_path = output / "summary.json"
-    else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        summary_path = output.with_suffix(".summary.json")
-    load_kwargs = {"path": str(model)} if model else {}
-    summary = RunSummary()
-    started = time.perf_counter()
-    records = process_paths(paths, workers=workers, load_kwargs=load_kwargs)
-    progress = tqdm(total=len(paths), unit="doc", disable=None, file=sys.stderr)
-    tmp = output.with_name(output.name + ".part") if not to_folder else None
-    seen: set[str] = set()
-    with open(tmp, "w", encoding="utf-8") if tmp else _null() as sink:
-        for record in records:
-            summary.add(record)
-            line = json.dumps(record, ensure_ascii=False)
-            if sink is not None:
-                sink.write(line + "\n")
-            else:
-                name = record["doc_id"]
-                while name in seen:
-                    name += "_"
-                seen.add(name)
-                (output / f"{name}.json").write_text(line + "\n", encoding="utf-8")
-            progress.update(1)
-            progress.set_postfix(chars=summary.characters)
-    progress.close()
-    if tmp:
-        tmp.replace(output)
-    seconds = time.perf_counter() - started
-    summary_path.write_text(json.dumps(summary.as_dict(seconds), ensure_ascii=False, indent=1), encoding="utf-8")
-    if not quiet:
-        typer.echo(summary.render(seconds))
-        typer.echo(f"\nOutput: {output}   summary: {summary_path}")
-    raise typer.Exit(EXIT_DOC_ERRORS if summary.errors else EXIT_OK)
-
-
-class _null:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
+    if not quiet and "_rendered" in summary:
+        typer.echo(summary["_rendered"])
+        typer.echo(f"\nOutput: {output}   summary: {summary_path(output)}")
+    raise typer.Exit(code)
 
 
 def main() -> None:  # pragma: no cover

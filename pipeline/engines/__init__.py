@@ -1,0 +1,1 @@
+"""Engines that run the pipeline beyond one machine's process pool."""
