@@ -56,6 +56,14 @@ def peak_rss_mb() -> float:
     return round(rss / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
+def cpu_seconds() -> float:
+    """CPU time this process has used (user + system)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return round(usage.ru_utime + usage.ru_stime, 3)
+
+
 def worker_main(conn, processor: str, load_kwargs: dict[str, Any], settings: dict[str, Any]) -> None:
     """The body of a worker process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
@@ -75,7 +83,7 @@ def worker_main(conn, processor: str, load_kwargs: dict[str, Any], settings: dic
             return
         if message.get("stop"):
             _send(conn, {"stats": {"pid": os.getpid(), "documents": done, "load_seconds": round(load_seconds, 3),
-                                   "peak_rss_mb": peak_rss_mb()}})
+                                   "peak_rss_mb": peak_rss_mb(), "cpu_seconds": cpu_seconds()}})
             return
         record = process(InputDoc.from_dict(message["doc"]))
         done += 1

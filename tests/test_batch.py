@@ -253,3 +253,16 @@ def test_exit_code_2_for_output_over_an_input(tmp_path):
     assert data.read_bytes() == before
     result = runner.invoke(app, ["run", str(data), "-o", str(tmp_path / "o.jsonl"), "--scheduler", "tcp://x:1"])
     assert result.exit_code == 2 and "E047" in result.output
+
+
+def test_memory_zone_keeps_the_string_store_flat(nlp):
+    """Strings a document interns are freed after it: a long run does not grow the vocab."""
+    import random
+
+    rng = random.Random(7)
+    alphabet = [chr(c) for c in range(0x4E00, 0x9FA5)]
+    before = len(nlp.vocab.strings)
+    for i in range(30):
+        text = "".join(rng.choice(alphabet) for _ in range(200)) + "。\n"
+        assert process_doc(nlp, InputDoc(f"r{i}", "r", text, meta={}))["error"] is None
+    assert len(nlp.vocab.strings) == before

@@ -71,3 +71,32 @@ def test_workers_give_the_same_records(tmp_path):
         assert proc.returncode == 0, proc.stderr
         outs.append(out.read_text(encoding="utf-8"))
     assert outs[0] == outs[1]
+
+
+def test_run_help_names_the_input_formats_and_exit_codes():
+    result = runner.invoke(app, ["run", "--help"])
+    assert result.exit_code == 0
+    for word in (".jsonl", ".csv", ".parquet", "--text-column", "--id-column", "--parquet", "--engine", "--scheduler",
+                 "--resume", "130"):
+        assert word in result.output
+
+
+def test_no_progress_bar_off_a_terminal(tmp_path):
+    (tmp_path / "a.txt").write_text(DOC, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(tmp_path / "a.txt"), "-o",
+                           str(tmp_path.parent / f"{tmp_path.name}.jsonl")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "doc/s" not in proc.stderr and "\r" not in proc.stderr
+    assert "Sentence labels" in proc.stdout
+
+
+def test_rows_of_a_jsonl_with_named_columns(tmp_path):
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(json.dumps({"key": "k1", "body": DOC}, ensure_ascii=False) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(rows), "-o", str(out), "--text-column", "body", "--id-column", "key",
+                                 "--quiet"])
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "k1.json").read_text(encoding="utf-8"))
+    assert record["source"] == f"{rows}#L1" and record["chars"] == len(DOC)
+    assert json.loads((out / "summary.json").read_text())["documents"] == 1

@@ -53,10 +53,10 @@ class PipelineLoader(_PluginBase):
 
 
 def _worker_facts(dask_worker=None) -> dict[str, Any]:
-    from ..workers import peak_rss_mb
+    from ..workers import cpu_seconds, peak_rss_mb
 
     return {"load_seconds": getattr(dask_worker, "policy_pipeline_load_seconds", None),
-            "peak_rss_mb": peak_rss_mb()}
+            "peak_rss_mb": peak_rss_mb(), "cpu_seconds": cpu_seconds()}
 
 
 def partitions(docs: Iterable[InputDoc], *, max_docs: int = PARTITION_DOCS,
