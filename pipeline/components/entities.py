@@ -11,6 +11,11 @@ With ``merge`` set, the component also takes over the entities an upstream ``ner
 - ``rules_first``: every rule span stands; a model span is added where it overlaps none.
 - ``model_first``: rule spans of labels outside ``model_labels`` stand first, then the model's
   spans, then the rule spans of ``model_labels`` where they overlap nothing taken so far.
+- ``extend``: as ``rules_first``, except that a model span which extends a rule span of the same
+  label to the left (same end, earlier start) replaces it: the guideline keeps a body's
+  administrative prefix (陕西省人民政府), which the rules miss when the prefix is not in their
+  patterns, while a model span that runs on past a rule span's end (区司法局会同海关总署) does not
+  displace it.
 
 Model spans pass the same guideline checks as rule candidates (nothing inside a 《》 title but the
 LAW; no generic classes or self references as ORG; QUANTITY must normalise and is not an ordinal,
@@ -37,7 +42,7 @@ for _name in ("value", "value_max", "unit", "approx"):
         Span.set_extension(_name, default=None)
 
 _PRECEDENCE = {LAW: 0, QUANTITY: 1, ORG: 2}
-MERGE_MODES = ("off", "rules_first", "model_first")
+MERGE_MODES = ("off", "rules_first", "model_first", "extend")
 
 
 def enclosed_ranges(text: str, pairs: list[list[str]]) -> list[tuple[int, int]]:
@@ -308,6 +313,13 @@ def merge_spans(
             longest_first,
             [s for s in rules if s.label_ in model_labels],
         ]
+    elif mode == "extend":
+        owned = [s for s in rules if s.label_ in model_labels]
+        extensions = [
+            m for m in longest_first
+            if any(r.label_ == m.label_ and r.end == m.end and m.start < r.start for r in owned)
+        ]
+        groups = [[s for s in rules if s.label_ not in model_labels], extensions, owned, longest_first]
     else:
         raise ValueError(Errors.E060.format(mode=mode, modes=", ".join(MERGE_MODES)))
     taken: list[Span] = []
@@ -315,7 +327,7 @@ def merge_spans(
     for group in groups:
         for span in group:
             tokens = set(range(span.start, span.end))
-            if tokens & occupied:
+            if tokens & occupied:  # also skips a span listed in two groups once it is taken
                 continue
             taken.append(span)
             occupied |= tokens

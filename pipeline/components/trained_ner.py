@@ -31,10 +31,20 @@ DEFAULT_MODEL = "ner"
 _COMPONENT_CFG = "component.json"
 
 
+REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
+
+
 def resolve_ner_dir(model: str | Path) -> Path:
-    """An absolute path as given, a relative one under the models folder."""
+    """An absolute path as given; a relative one under the models folder, else under the
+    repository's ``models/`` (where the trained ner is committed, even when
+    ``POLICY_PIPELINE_MODELS`` points the downloaded models elsewhere)."""
     path = Path(model)
-    return path if path.is_absolute() else models_dir() / path
+    if path.is_absolute():
+        return path
+    for base in (models_dir(), REPO_MODELS):
+        if (base / path / "config.cfg").exists():
+            return base / path
+    return models_dir() / path
 
 
 @Language.factory("policy_trained_ner")
