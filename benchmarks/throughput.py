@@ -13,6 +13,9 @@ Cases, each in a fresh process so load time and peak memory are its own:
 
 Speeds are measured after the pipeline is loaded (load time is reported on its own) and include
 everything a run does per document: parsing, building records, sending them between processes.
+"chars per CPU-second" divides by the CPU time of every process involved (workers and driver),
+so it shows the cost of parallelism apart from how many cores the machine has free; the run
+also probes how much of a core each of two busy processes gets (1.0 = two idle cores).
 The corpus is /work/shared/corpora/reports/*.jsonl when present, else corpus/reports/*.jsonl.
 """
 
@@ -62,10 +65,11 @@ def case_pkuseg(docs) -> dict:
     started = time.perf_counter()
     seg = spacy_pkuseg.pkuseg(str(resolve_pkuseg_dir()), user_dict=user_dict_path("policy"))
     load = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for doc in docs:
         seg.cut(doc.text)
-    return {"seconds": time.perf_counter() - started, "load_seconds": load, "peak_rss_mb": [peak_rss_mb()]}
+    return {"seconds": time.perf_counter() - started, "work_cpu_seconds": time.process_time() - cpu,
+            "load_seconds": load, "peak_rss_mb": [peak_rss_mb()]}
 
 
 def case_jieba(docs) -> dict:
@@ -78,10 +82,11 @@ def case_jieba(docs) -> dict:
     jieba.initialize()
     jieba.load_userdict(str(data_path("user_dict.txt")))
     load = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for doc in docs:
         jieba.lcut(doc.text)
-    return {"seconds": time.perf_counter() - started, "load_seconds": load, "peak_rss_mb": [peak_rss_mb()]}
+    return {"seconds": time.perf_counter() - started, "work_cpu_seconds": time.process_time() - cpu,
+            "load_seconds": load, "peak_rss_mb": [peak_rss_mb()]}
 
 
 def case_pipeline_1(docs) -> dict:
@@ -91,10 +96,10 @@ def case_pipeline_1(docs) -> dict:
     imported = time.perf_counter()
     nlp = get_pipeline({})
     load = time.perf_counter() - imported
-    started, import_seconds = time.perf_counter(), imported - started
+    started, import_seconds, cpu = time.perf_counter(), imported - started, time.process_time()
     errors = sum(1 for record in process_docs(docs, nlp=nlp) if record["error"])
-    return {"seconds": time.perf_counter() - started, "load_seconds": load, "import_seconds": import_seconds,
-            "peak_rss_mb": [peak_rss_mb()], "errors": errors}
+    return {"seconds": time.perf_counter() - started, "work_cpu_seconds": time.process_time() - cpu,
+            "load_seconds": load, "import_seconds": import_seconds, "peak_rss_mb": [peak_rss_mb()], "errors": errors}
 
 
 def case_pipeline_2(docs) -> dict:
@@ -108,12 +113,13 @@ def case_pipeline_2(docs) -> dict:
             for conn in wait([w.conn for w in pool._workers if not w.ready]):
                 pool._receive(next(w for w in pool._workers if w.conn is conn), {})
         ready = time.perf_counter() - started
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         errors = sum(1 for record in pool.imap(docs) if record["error"])
-        seconds = time.perf_counter() - started
+        seconds, parent_cpu = time.perf_counter() - started, time.process_time() - cpu
     return {"seconds": seconds, "load_seconds": max(pool.stats.load_seconds), "ready_seconds": ready,
             "peak_rss_mb": [w["peak_rss_mb"] for w in pool.stats.workers], "parent_rss_mb": peak_rss_mb(),
-            "worker_cpu_seconds": [w["cpu_seconds"] for w in pool.stats.workers], "errors": errors}
+            "work_cpu_seconds": parent_cpu + sum(w["work_cpu_seconds"] for w in pool.stats.workers),
+            "parent_cpu_seconds": parent_cpu, "errors": errors}
 
 
 def case_dask_2(docs) -> dict:
@@ -129,13 +135,14 @@ def case_dask_2(docs) -> dict:
         engine = DaskEngine(model=model, workers=2)
         with engine:
             ready = time.perf_counter() - started
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             errors = sum(1 for record in engine.records(docs) if record["error"])
-            seconds = time.perf_counter() - started
+            seconds, parent_cpu = time.perf_counter() - started, time.process_time() - cpu
         workers = engine.stats["workers"]
     return {"seconds": seconds, "load_seconds": max(w["load_seconds"] or 0 for w in workers), "ready_seconds": ready,
-            "peak_rss_mb": [w["peak_rss_mb"] for w in workers], "worker_cpu_seconds": [w["cpu_seconds"] for w in workers],
-            "errors": errors}
+            "peak_rss_mb": [w["peak_rss_mb"] for w in workers],
+            "work_cpu_seconds": parent_cpu + sum(w["work_cpu_seconds"] for w in workers),
+            "parent_cpu_seconds": parent_cpu, "errors": errors}
 
 
 def case_jieba_pipe(docs) -> dict:
@@ -169,17 +176,18 @@ def case_jieba_pipe(docs) -> dict:
     nlp = get_pipeline({})
     nlp.tokenizer = JiebaUnitTokenizer(nlp.vocab)
     load = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     errors = sum(1 for record in process_docs(docs, nlp=nlp) if record["error"])
-    return {"seconds": time.perf_counter() - started, "load_seconds": load, "peak_rss_mb": [peak_rss_mb()],
-            "errors": errors}
+    return {"seconds": time.perf_counter() - started, "work_cpu_seconds": time.process_time() - cpu,
+            "load_seconds": load, "peak_rss_mb": [peak_rss_mb()], "errors": errors}
 
 
 def run_case(name: str, corpus: list[Path]) -> dict:
     docs, chars = load_docs(corpus)
     result = globals()["case_" + name.replace("-", "_")](docs)
     result.update({"case": name, "documents": len(docs), "characters": chars, "load_average_1min": os.getloadavg()[0],
-                   "chars_per_second": chars / result["seconds"], "docs_per_second": len(docs) / result["seconds"]})
+                   "chars_per_second": chars / result["seconds"], "docs_per_second": len(docs) / result["seconds"],
+                   "chars_per_cpu_second": chars / result["work_cpu_seconds"]})
     return result
 
 
@@ -230,15 +238,15 @@ LABELS = {
 
 def table(results: dict[str, dict]) -> str:
     base = results["pkuseg"]["chars_per_second"]
-    lines = ["| case | chars/s | docs/s | × bare pkuseg | load s | peak RSS per process, MB |",
-             "|---|---:|---:|---:|---:|---|"]
+    lines = ["| case | chars/s | docs/s | × bare pkuseg | chars per CPU-second | load s | peak RSS per process, MB |",
+             "|---|---:|---:|---:|---:|---:|---|"]
     for name in CASES:
         r = results.get(name)
         if not r:
             continue
         rss = ", ".join(f"{m:.0f}" for m in r["peak_rss_mb"])
         lines.append(f"| {LABELS[name]} | {r['chars_per_second']:,.0f} | {r['docs_per_second']:.2f} | "
-                     f"{r['chars_per_second'] / base:.2f} | {r['load_seconds']:.1f} | {rss} |")
+                     f"{r['chars_per_second'] / base:.2f} | {r['chars_per_cpu_second']:,.0f} | {r['load_seconds']:.1f} | {rss} |")
     return "\n".join(lines)
 
 

@@ -74,6 +74,7 @@ def worker_main(conn, processor: str, load_kwargs: dict[str, Any], settings: dic
         _send(conn, {"fatal": f"{type(err).__name__}: {err}"})
         return
     load_seconds = time.perf_counter() - started
+    ready_cpu = cpu_seconds()
     _send(conn, {"ready": load_seconds, "pid": os.getpid()})
     done = 0
     while True:
@@ -83,7 +84,8 @@ def worker_main(conn, processor: str, load_kwargs: dict[str, Any], settings: dic
             return
         if message.get("stop"):
             _send(conn, {"stats": {"pid": os.getpid(), "documents": done, "load_seconds": round(load_seconds, 3),
-                                   "peak_rss_mb": peak_rss_mb(), "cpu_seconds": cpu_seconds()}})
+                                   "peak_rss_mb": peak_rss_mb(), "cpu_seconds": cpu_seconds(),
+                                   "work_cpu_seconds": round(cpu_seconds() - ready_cpu, 3)}})
             return
         record = process(InputDoc.from_dict(message["doc"]))
         done += 1

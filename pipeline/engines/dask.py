@@ -47,16 +47,21 @@ class PipelineLoader(_PluginBase):
         self.model = model
 
     def setup(self, worker) -> None:
+        from ..workers import cpu_seconds
+
         started = time.perf_counter()
         get_pipeline({"path": self.model})
         worker.policy_pipeline_load_seconds = round(time.perf_counter() - started, 3)
+        worker.policy_pipeline_ready_cpu = cpu_seconds()
 
 
 def _worker_facts(dask_worker=None) -> dict[str, Any]:
     from ..workers import cpu_seconds, peak_rss_mb
 
+    ready = getattr(dask_worker, "policy_pipeline_ready_cpu", 0.0)
     return {"load_seconds": getattr(dask_worker, "policy_pipeline_load_seconds", None),
-            "peak_rss_mb": peak_rss_mb(), "cpu_seconds": cpu_seconds()}
+            "peak_rss_mb": peak_rss_mb(), "cpu_seconds": cpu_seconds(),
+            "work_cpu_seconds": round(cpu_seconds() - ready, 3)}
 
 
 def partitions(docs: Iterable[InputDoc], *, max_docs: int = PARTITION_DOCS,
