@@ -325,7 +325,12 @@ def make_artefact_callback():
 
     def artefact(nlp: Language) -> Language:
         small = spacy.blank(nlp.lang)
-        small.add_pipe("ner", source=nlp)
+        # Built from the component's config and weights rather than add_pipe(source=...), which
+        # would copy the training vocabulary's strings, i.e. every word of the training texts
+        # (research sets included), into the artefact. Hashed features need no strings.
+        config = {k: v for k, v in nlp.config["components"]["ner"].items() if k != "factory"}
+        small.add_pipe("ner", config=config)
+        small.get_pipe("ner").from_bytes(nlp.get_pipe("ner").to_bytes(exclude=["vocab"]), exclude=["vocab"])
         small.meta.update(
             name="policy_ner",
             version=nlp.meta.get("version", "0.0.0"),

@@ -260,6 +260,7 @@ def test_ner_overfits_tiny_data_and_reloads(nlp, tmp_path):
     # The saved artefact is small and has no pkuseg model: plain zh character segmenter.
     assert spacy.load(best).config["nlp"]["tokenizer"]["segmenter"] == "char"
     assert sum(p.stat().st_size for p in best.rglob("*") if p.is_file()) < 20_000_000
+    assert "区司法局" not in spacy.load(best).vocab.strings  # no training words in the artefact
     expected = [[(s.start_char, s.end_char, s.label_) for s in d.ents] for d in docs]
     assert T.predict(spacy.load(best), docs) == expected
 
