@@ -51,6 +51,13 @@ class RunOptions:
     progress: bool = True
 
 
+@dataclass
+class RunResult:
+    summary: dict[str, Any]  # what *.summary.json holds
+    rendered: str  # the summary for the terminal ("" when interrupted)
+    exit_code: int
+
+
 class BatchSummary(RunSummary):
     """The run summary plus warnings, resumed documents and how the run was executed."""
 
@@ -147,8 +154,8 @@ def _raise_interrupted(signum, frame) -> None:
     raise Interrupted(signal.Signals(signum).name)
 
 
-def execute(options: RunOptions, *, echo: Callable[[str], None] = print) -> tuple[dict[str, Any], int]:
-    """Run; returns the summary and the exit code. UsageError for bad arguments."""
+def execute(options: RunOptions, *, echo: Callable[[str], None] = print) -> RunResult:
+    """Run; UsageError for bad arguments."""
     paths = check(options)
     load_kwargs = {"path": str(options.model)} if options.model else {}
     nlp = None
@@ -175,7 +182,7 @@ def execute(options: RunOptions, *, echo: Callable[[str], None] = print) -> tupl
         sink.abort()
         progress.close()
         echo(Errors.E045.format(done=summary.documents, partial=sink.location))
-        return summary.as_dict(time.perf_counter() - started), EXIT_INTERRUPTED
+        return RunResult(summary.as_dict(time.perf_counter() - started), "", EXIT_INTERRUPTED)
     except Exception:
         sink.abort()
         progress.close()
@@ -194,8 +201,7 @@ def execute(options: RunOptions, *, echo: Callable[[str], None] = print) -> tupl
     summary.extra["outputs"] = outputs
     data = summary.as_dict(seconds)
     write_atomic(summary_path(options.output), json.dumps(data, ensure_ascii=False, indent=1) + "\n")
-    data["_rendered"] = summary.render(seconds)
-    return data, EXIT_DOC_ERRORS if summary.errors else EXIT_OK
+    return RunResult(data, summary.render(seconds), EXIT_DOC_ERRORS if summary.errors else EXIT_OK)
 
 
 def _skip_finished(docs: Iterable[InputDoc], sink, summary: BatchSummary, progress) -> Iterator[InputDoc]:

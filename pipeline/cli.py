@@ -70,14 +70,14 @@ def run(
         progress=not quiet,
     )
     try:
-        summary, code = execute(options, echo=lambda message: typer.echo(message, err=True))
+        result = execute(options, echo=lambda message: typer.echo(message, err=True))
     except UsageError as err:
         typer.echo(str(err), err=True)
         raise typer.Exit(EXIT_USAGE) from None
-    if not quiet and "_rendered" in summary:
-        typer.echo(summary["_rendered"])
+    if not quiet and result.rendered:
+        typer.echo(result.rendered)
         typer.echo(f"\nOutput: {output}   summary: {summary_path(output)}")
-    raise typer.Exit(code)
+    raise typer.Exit(result.exit_code)
 
 
 def main() -> None:  # pragma: no cover
