@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -78,6 +79,36 @@ def run(
         typer.echo(result.rendered)
         typer.echo(f"\nOutput: {output}   summary: {summary_path(output)}")
     raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def evaluate(
+    gold: Annotated[Path, typer.Option(help="Folder of <doc_id>.jsonl gold files (schema: pipeline/gold.py).")] = Path("corpus/gold"),
+    model: Annotated[Path | None, typer.Option(help="A saved pipeline directory (default: pipeline.load()).")] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Report folder: metrics.json, README.md, PNGs.")] = Path("reports/eval"),
+    raw: Annotated[Path | None, typer.Option(help="Folder of the raw <doc_id>.txt texts (default: GOLD/../raw).")] = None,
+    seg_corpora: Annotated[Path, typer.Option(help="Folder with the SIGHAN 2005 {pku,msr}_test_gold.utf8; skipped when absent.")] = Path("../shared/corpora/segmentation"),
+    seg_lines: Annotated[int, typer.Option(min=0, help="Score the first N lines of each SIGHAN test set (0: all).")] = 500,
+    quiet: Annotated[bool, typer.Option(help="No summary on the terminal.")] = False,
+) -> None:
+    """Score sentences, entities and segmentation against the gold; write a report."""
+    from .evaluation.report import headline, write_report
+    from .evaluation.runner import run_evaluation
+    from .gold import load_gold
+    from .language import load
+
+    started = time.perf_counter()
+    try:
+        docs = load_gold(gold, raw)
+        nlp = load(model)
+    except (OSError, ValueError) as err:  # a missing or invalid gold file, an unloadable pipeline
+        typer.echo(str(err), err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    metrics = run_evaluation(gold, docs=docs, nlp=nlp, model=model, seg_dir=seg_corpora, seg_lines=seg_lines,
+                             started=started)
+    report = write_report(metrics, output)
+    if not quiet:
+        typer.echo(headline(metrics, report))
 
 
 def main() -> None:  # pragma: no cover
