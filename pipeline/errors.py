@@ -58,9 +58,30 @@ class Errors(metaclass=ErrorsWithCodes):
         "The pipeline at {path} could not be loaded: {reason}. Run `policy-pipeline models` to "
         "rebuild the default pipeline, or pass a directory written by `nlp.to_disk`."
     )
+    E016 = (
+        "The model file {path} contains types that are not on the allowlist: {types}. It was not "
+        "loaded. Rebuild it with `policy-pipeline train`, or do not use files from unknown sources."
+    )
+    E017 = (
+        "The sentence classifier has no trained model. Run `policy-pipeline train` or set "
+        "`model` in the [components.policy_sentence_classifier] config block."
+    )
     E015 = (
         "Component {name!r} was used before it was initialised. Call `nlp.initialize()` or "
         "load the pipeline with `pipeline.load()`."
+    )
+    E020 = (
+        "No gold files (<doc_id>.jsonl) in {path}. Pass --gold with a folder of annotated reports "
+        "(schema: pipeline/gold.py), each with its text in ../raw/<doc_id>.txt."
+    )
+    E021 = "Gold file {path}, line {line}: {reason}. Fix the record (schema: pipeline/gold.py)."
+    E022 = (
+        "The raw text of gold document {doc_id!r} could not be read from {path} ({reason}). Put "
+        "the report's text there, or pass --raw with the folder that holds it."
+    )
+    E023 = (
+        "The pipeline sets no labelled units: {reason}. Evaluate a pipeline whose components fill "
+        "doc.spans['units'] (or doc.sents) and set span._.label, such as `pipeline.load()`."
     )
 
     # E060-E079: the trained ner and its training (pipeline/train/ner.py, components/trained_ner.py).

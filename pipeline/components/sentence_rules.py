@@ -12,6 +12,10 @@ from ..errors import Errors
 from ..labels import OTHER, QUANTITY, SENTENCE_LABELS, UNITS_KEY
 from .base import RuleComponent
 
+# Written by policy_sentence_classifier when it runs; read here, so registered here too.
+if not Span.has_extension("clf_scores"):
+    Span.set_extension("clf_scores", default=None)
+
 
 def softmax(scores: dict[str, float]) -> dict[str, float]:
     top = max(scores.values())
@@ -44,6 +48,7 @@ class SentenceRules(RuleComponent):
         self.heading_context_weight = float(cues["heading_context_weight"])
         self.quantity_bonus = cues["quantity_bonus"]
         self.carry = cues["paragraph_carry"]
+        self.classifier_weight = float(cues["classifier_weight"])
         self.subheading_overrides = set(cues["subheading_overrides"])
         self.sections = [
             (entry["label"], compile_pattern(entry["pattern"], "headings.json"))
@@ -99,9 +104,22 @@ class SentenceRules(RuleComponent):
                     scores[self.carry["label"]] += float(self.carry["weight"])
             if level:
                 stack.append((level, own))
-            self._set(span, softmax(scores))
+            self._set(span, self.combine(scores, span._.clf_scores, has_context=bool(own or context)))
             previous = span
         return doc
+
+    def combine(self, rule_scores: dict[str, float], clf: dict[str, float] | None, *, has_context: bool):
+        """Rules alone; or, with a classifier, log-linear pooling where headings give context,
+        and the classifier alone where they give none (context-free mode)."""
+        if clf is None:
+            return softmax(rule_scores)
+        if not has_context:
+            return {label: clf.get(label, 0.0) for label in SENTENCE_LABELS}
+        pooled = {
+            label: rule_scores[label] + self.classifier_weight * math.log(clf.get(label, 0.0) + 1e-6)
+            for label in SENTENCE_LABELS
+        }
+        return softmax(pooled)
 
     @staticmethod
     def _set(span: Span, probs: dict[str, float]) -> None:

@@ -1,0 +1,132 @@
+"""Weak sentence labels for government work reports, from labelling functions.
+
+Each labelling function votes for one label or abstains. Votes are resolved by weighted
+majority; a unit whose two best labels are closer than ``min_margin`` is left out, so the
+classifier never trains on a coin toss. The functions look at report structure (page chrome,
+the section set by headings, problem paragraphs) and at a few unambiguous patterns; they are
+deliberately different from the rule tagger's full cue lexicon so the classifier learns wording
+beyond it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spacy.language import Language
+
+from ..data_files import load_json
+from ..labels import OTHER, PLAN, PROBLEM, RESPONSIBILITY, SENTENCE_LABELS, UNITS_KEY
+
+ABSTAIN = None
+
+
+@dataclass
+class WeakUnit:
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    label: str | None
+    votes: dict[str, str] = field(default_factory=dict)
+    tokens: list[str] = field(default_factory=list)
+
+
+class LabellingFunctions:
+    def __init__(self, config: dict | None = None, sections: list | None = None):
+        self.config = config or load_json("weak_labels.json")
+        self.weights = self.config["weights"]
+        self.min_margin = float(self.config["min_margin"])
+        self.opener = re.compile(self.config["problem_opener"])
+        self.pledge = re.compile(self.config["pledge"])
+        self.patterns = {
+            label: [re.compile(p) for p in pats] for label, pats in self.config["patterns"].items()
+        }
+        if sections is None:
+            sections = load_json("headings.json")["sections"]
+        self.sections = [(s["label"], re.compile(s["pattern"])) for s in sections]
+
+    def section_label(self, heading: str) -> str | None:
+        return next((label for label, pattern in self.sections if pattern.search(heading)), None)
+
+    def pattern_votes(self, text: str) -> list[str]:
+        return [label for label, pats in self.patterns.items() if any(p.search(text) for p in pats)]
+
+    def label_doc(self, doc, doc_id: str) -> list[WeakUnit]:
+        """Vote on every unit of a processed Doc (structure component required)."""
+        units: list[WeakUnit] = []
+        stack: list[tuple[int, str | None]] = []
+        problem_paragraph: int | None = None
+        for span in doc.spans[UNITS_KEY]:
+            votes: dict[str, str] = {}
+            text = span.text
+            if span._.is_chrome:
+                votes["chrome"] = OTHER
+            else:
+                level = span._.heading_level
+                if level:
+                    while stack and stack[-1][0] >= level:
+                        stack.pop()
+                context = next((label for _, label in reversed(stack) if label), None)
+                own = self.section_label(text) if level else None
+                if level:
+                    stack.append((level, own if not context or own == PROBLEM else None))
+                section = own if own and (not context or own == PROBLEM) else context
+                if section:
+                    votes["section"] = section
+                if self.opener.search(text):
+                    problem_paragraph = span._.paragraph
+                elif problem_paragraph is not None and span._.paragraph != problem_paragraph:
+                    problem_paragraph = None
+                if problem_paragraph == span._.paragraph and not self.pledge.search(text):
+                    votes["problem_paragraph"] = PROBLEM
+                elif self.pledge.search(text):
+                    problem_paragraph = None
+                for i, label in enumerate(self.pattern_votes(text)):
+                    if label == RESPONSIBILITY and section == PLAN:
+                        continue
+                    votes[f"pattern_{label}" if i else "pattern"] = label
+            tokens = [t.text for t in span if not t.is_space]
+            units.append(
+                WeakUnit(doc_id, span.start_char, span.end_char, text, self.resolve(votes), votes, tokens)
+            )
+        return units
+
+    def resolve(self, votes: dict[str, str]) -> str | None:
+        totals: Counter[str] = Counter()
+        for name, label in votes.items():
+            totals[label] += self.weights.get(name.split("_")[0] if name.startswith("pattern") else name, 1.0)
+        if not totals:
+            return ABSTAIN
+        ranked = totals.most_common(2)
+        if len(ranked) == 2 and ranked[0][1] - ranked[1][1] < self.min_margin:
+            return ABSTAIN
+        return ranked[0][0]
+
+
+def iter_reports(paths: Iterable[Path]) -> Iterator[dict]:
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    yield json.loads(line)
+
+
+def weak_label_reports(nlp: Language, paths: Iterable[Path], lfs: LabellingFunctions | None = None) -> list[WeakUnit]:
+    """Weakly labelled units of every report in the JSONL files (one record a report)."""
+    lfs = lfs or LabellingFunctions()
+    structure = nlp.get_pipe("policy_structure")
+    units: list[WeakUnit] = []
+    reports = list(iter_reports(paths))
+    for report, doc in zip(reports, nlp.tokenizer.pipe(r["text"] for r in reports), strict=True):
+        units.extend(lfs.label_doc(structure(doc), report["doc_id"]))
+    return units
+
+
+def label_counts(units: Iterable[WeakUnit]) -> dict[str, int]:
+    counts = Counter(u.label for u in units)
+    return {label: counts.get(label, 0) for label in (*SENTENCE_LABELS, None)}
