@@ -9,10 +9,11 @@ if [ -z "$PY" ]; then
   done
 fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)"
+EXTRAS="dev,notebooks"
+stamp=".venv/.installed-$( (cat pyproject.toml; echo "$EXTRAS") | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$EXTRAS]"
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
