@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 import spacy
@@ -21,7 +22,16 @@ from pipeline.evaluation.metrics import NO_LABEL, classification_scores
 from pipeline.evaluation.report import write_report
 from pipeline.evaluation.runner import run_evaluation
 from pipeline.evaluation.scorer import score_entities, score_units
-from pipeline.evaluation.segmentation import read_segmented, score_segmenter, sighan_corpora
+from pipeline.evaluation.segmentation import (
+    DEV_CORPUS,
+    POLICY_CORPUS,
+    default_dev_dir,
+    dev_corpus,
+    evaluate_segmentation,
+    read_segmented,
+    score_segmenter,
+    sighan_corpora,
+)
 from pipeline.gold import char_doc
 from pipeline.labels import (
     ACHIEVEMENT,
@@ -140,6 +150,35 @@ def test_segmentation_corpora_slices_and_absence(tmp_path):
     [pku] = sighan_corpora(tmp_path, 0)
     assert pku.name == "pku" and pku.words == 6 and pku.lines is None
     assert sighan_corpora(tmp_path / "absent", 500) == []
+
+
+def test_segmentation_scores_dev_and_test_side_by_side(nlp, tmp_path):
+    gold = tmp_path / "corpus" / "gold"
+    (gold / "segmentation").mkdir(parents=True)
+    (gold / "segmentation" / "seed.seg.txt").write_text("人员 短缺 。\n", encoding="utf-8")
+    assert default_dev_dir(gold) == tmp_path / "corpus" / "dev" / "segmentation"
+    metrics = evaluate_segmentation(nlp, gold, None)
+    assert set(metrics["corpora"]) == {POLICY_CORPUS}
+    assert any(s.startswith(DEV_CORPUS) for s in metrics["skipped"])
+    default_dev_dir(gold).mkdir(parents=True)
+    (default_dev_dir(gold) / "other.seg.txt").write_text("推进 行政 执法 。\n\n省委 决策 。\n", encoding="utf-8")
+    metrics = evaluate_segmentation(nlp, gold, None)
+    assert list(metrics["corpora"]) == [POLICY_CORPUS, DEV_CORPUS]
+    dev = metrics["corpora"][DEV_CORPUS]
+    assert (dev["sentences"], dev["words"]) == (2, 7)
+    assert set(dev["scores"]) == {"pkuseg", "pkuseg+policy_dict", "pipeline", "jieba"}
+    elsewhere = evaluate_segmentation(nlp, gold, None, dev_dir=tmp_path / "absent")
+    assert set(elsewhere["corpora"]) == {POLICY_CORPUS}
+
+
+def test_bundled_dev_set_is_not_the_test_report():
+    """The dev set (corpus/dev/segmentation) holds other reports' sentences, none of the seed's."""
+    root = Path(__file__).resolve().parents[1]
+    dev = dev_corpus(root / "corpus" / "dev" / "segmentation")
+    assert dev is not None and 30 <= len(dev.sentences) <= 40
+    assert not any("luzhou" in source for source in dev.sources)
+    seed = (root / "corpus" / "raw" / "luzhou-2022.txt").read_text(encoding="utf-8")
+    assert not any("".join(words) in seed for words in dev.sentences)
 
 
 # --- baselines ----------------------------------------------------------------------------

@@ -1,7 +1,12 @@
 """Word segmentation scored against gold segmentations (spaCy's ``Scorer.score_tokenization``).
 
 Corpora, each one sentence a line with words separated by whitespace:
-- ``policy``: every ``<gold>/segmentation/*.seg.txt`` (the bundled report's gold segmentation);
+- ``policy``: every ``<gold>/segmentation/*.seg.txt`` (the bundled report's gold segmentation, a
+  TEST set: nothing is tuned on it);
+- ``policy_dev``: every ``*.seg.txt`` of the dev folder, by default ``<gold>/../dev/segmentation``
+  (sentences of other reports, segmented by hand to the same standard; the set the user
+  dictionary was chosen on, see ``corpus/dev/segmentation/README.md``), skipped when absent.
+  Dev and test are scored side by side, as separate corpora;
 - ``pku``, ``msr``: the SIGHAN 2005 bakeoff test sets ``<name>_test_gold.utf8`` of a folder
   (default ``../shared/corpora/segmentation``), skipped when absent. Only the first
   ``--seg-lines`` lines of each are scored (default 500; 0 scores all), so a run stays short.
@@ -37,6 +42,7 @@ DEFAULT_SEG_DIR = Path("../shared/corpora/segmentation")
 DEFAULT_SEG_LINES = 500
 SIGHAN_SETS = ("pku", "msr")
 POLICY_CORPUS = "policy"
+DEV_CORPUS = "policy_dev"
 TOP_MISSED = 20
 
 Segmenter = Callable[[str], list[str]]
@@ -61,11 +67,24 @@ def read_segmented(path: str | Path, limit: int | None = None) -> list[list[str]
         return [words for words in (line.split() for line in lines) if words]
 
 
-def policy_corpus(gold_dir: str | Path) -> SegCorpus | None:
-    files = sorted((Path(gold_dir) / "segmentation").glob("*.seg.txt"))
+def _folder_corpus(name: str, folder: Path) -> SegCorpus | None:
+    files = sorted(folder.glob("*.seg.txt"))
     if not files:
         return None
-    return SegCorpus(POLICY_CORPUS, [s for f in files for s in read_segmented(f)], [str(f) for f in files])
+    return SegCorpus(name, [s for f in files for s in read_segmented(f)], [str(f) for f in files])
+
+
+def policy_corpus(gold_dir: str | Path) -> SegCorpus | None:
+    return _folder_corpus(POLICY_CORPUS, Path(gold_dir) / "segmentation")
+
+
+def default_dev_dir(gold_dir: str | Path) -> Path:
+    """``<gold>/../dev/segmentation``: ``corpus/dev/segmentation`` for ``corpus/gold``."""
+    return Path(gold_dir).parent / "dev" / "segmentation"
+
+
+def dev_corpus(dev_dir: str | Path) -> SegCorpus | None:
+    return _folder_corpus(DEV_CORPUS, Path(dev_dir))
 
 
 def sighan_corpora(folder: str | Path | None, limit: int | None) -> list[SegCorpus]:
@@ -141,11 +160,17 @@ def score_segmenter(cut: Segmenter, sentences: list[list[str]], vocab: Vocab | N
 
 
 def evaluate_segmentation(nlp, gold_dir: str | Path, seg_dir: str | Path | None,
-                          seg_lines: int | None = DEFAULT_SEG_LINES) -> dict[str, Any]:
-    corpora = [c for c in [policy_corpus(gold_dir)] if c] + sighan_corpora(seg_dir, seg_lines)
+                          seg_lines: int | None = DEFAULT_SEG_LINES,
+                          dev_dir: str | Path | None = None) -> dict[str, Any]:
+    """Every segmenter on the test gold (``policy``), the dev set (``policy_dev``, from ``dev_dir``,
+    default ``<gold>/../dev/segmentation``) and the SIGHAN sets, each corpus scored separately."""
+    dev_dir = Path(dev_dir) if dev_dir is not None else default_dev_dir(gold_dir)
+    corpora = [c for c in [policy_corpus(gold_dir), dev_corpus(dev_dir)] if c] + sighan_corpora(seg_dir, seg_lines)
     skipped = []
     if not any(c.name == POLICY_CORPUS for c in corpora):
         skipped.append(f"{POLICY_CORPUS}: no {Path(gold_dir) / 'segmentation'}/*.seg.txt")
+    if not any(c.name == DEV_CORPUS for c in corpora):
+        skipped.append(f"{DEV_CORPUS}: no {dev_dir}/*.seg.txt")
     for name in SIGHAN_SETS:
         if not any(c.name == name for c in corpora):
             skipped.append(f"{name}: no {name}_test_gold.utf8 in {seg_dir}")
