@@ -111,6 +111,44 @@ def evaluate(
         typer.echo(headline(metrics, report))
 
 
+TRAINABLE = ("sentence", "textcat", "ner")
+
+
+@app.command()
+def train(
+    only: Annotated[list[str] | None, typer.Option(
+        help="Train only these: sentence (scikit-learn classifier), textcat (spaCy), ner. Repeatable.")] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Models folder.")] = Path("models"),
+    seed: Annotated[int, typer.Option(help="Random seed of every model.")] = 0,
+) -> None:
+    """Rebuild the trained models from corpus/ (weak labels and silver entities; never the gold)."""
+    chosen = list(only or TRAINABLE)
+    unknown = [name for name in chosen if name not in TRAINABLE]
+    if unknown:
+        typer.echo(f"Unknown model(s) {', '.join(unknown)}; choose from {', '.join(TRAINABLE)}.", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    started = time.perf_counter()
+    for name in chosen:
+        began = time.perf_counter()
+        if name == "sentence":
+            from .train.sentence import train_sentence_classifier
+
+            metrics = train_sentence_classifier(output / "sentence-classifier", seed=seed)
+            summary = f"CV by report macro-F1 {metrics['cross_validation']['macro_f1']:.3f}"
+        elif name == "textcat":
+            from .train.textcat import train_textcat
+
+            metrics = train_textcat(output / "textcat", seed=seed)
+            summary = ""
+        else:
+            from .train.ner import train_ner
+
+            metrics = train_ner(output / "ner", seed=seed)
+            summary = ""
+        typer.echo(f"{name}: {time.perf_counter() - began:.0f} s {summary}".rstrip())
+    typer.echo(f"trained {', '.join(chosen)} in {time.perf_counter() - started:.0f} s → {output}")
+
+
 def main() -> None:  # pragma: no cover
     app()
 

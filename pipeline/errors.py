@@ -63,8 +63,14 @@ class Errors(metaclass=ErrorsWithCodes):
         "loaded. Rebuild it with `policy-pipeline train`, or do not use files from unknown sources."
     )
     E017 = (
-        "The sentence classifier has no trained model. Run `policy-pipeline train` or set "
-        "`model` in the [components.policy_sentence_classifier] config block."
+        "No trained sentence classifier at {path}. Run `policy-pipeline train` to build it, or set "
+        "`model` in the [initialize.components.policy_sentence_classifier] config block to a "
+        "folder holding model.skops."
+    )
+    E018 = (
+        "`combination` in cues.json is {value!r}; use one of: {allowed}. `pooled` adds the "
+        "classifier's log-probabilities to the rule scores, `rules` ignores the classifier, "
+        "`classifier` ignores the rules."
     )
     E015 = (
         "Component {name!r} was used before it was initialised. Call `nlp.initialize()` or "

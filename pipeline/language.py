@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import spacy
@@ -10,7 +11,7 @@ from spacy import util
 from spacy.language import Language
 
 from . import tokenizer  # noqa: F401  (registers the tokenizer)
-from .components import entities, sentence_rules, structure  # noqa: F401  (registers factories)
+from .components import entities, sentence_classifier, sentence_rules, structure, trained_ner  # noqa: F401  (registers factories)
 from .data_files import data_path
 from .errors import Errors
 from .models import ensure_pkuseg_model, licence_note, resolve_pkuseg_dir
@@ -33,13 +34,19 @@ def build(
     pkuseg_model: str | os.PathLike | None = None,
     user_dict: str | None = POLICY_USER_DICT,
     download: bool = True,
+    exclude: Iterable[str] = (),
 ) -> Language:
-    """A freshly initialised pipeline: config file, pkuseg model directory and user dictionary.
+    """A freshly initialised pipeline: config file, pkuseg model directory and user dictionary,
+    without the components named in ``exclude`` (e.g. a trained one whose training needs the rest).
 
     The model directory is, in order: ``pkuseg_model``, ``[initialize.tokenizer] pkuseg_model``
     of the config, ``$POLICY_PIPELINE_PKUSEG_MODEL``, the downloaded default.
     """
     cfg = util.load_config(config or DEFAULT_CONFIG)
+    for name in exclude:
+        cfg["nlp"]["pipeline"] = [pipe for pipe in cfg["nlp"]["pipeline"] if pipe != name]
+        cfg["components"].pop(name, None)
+        cfg["initialize"]["components"].pop(name, None)
     explicit = pkuseg_model or cfg["initialize"]["tokenizer"].get("pkuseg_model")
     if explicit is None and not os.environ.get("POLICY_PIPELINE_PKUSEG_MODEL") and download:
         ensure_pkuseg_model()
@@ -58,6 +65,6 @@ def load(path: str | os.PathLike | None = None, **kwargs) -> Language:
     if not path:
         return build(**kwargs)
     try:
-        return spacy.load(path)
+        return spacy.load(path, exclude=list(kwargs.get("exclude", ())))
     except (OSError, ValueError) as err:
         raise OSError(Errors.E014.format(path=path, reason=err)) from err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import skops.io as sio
@@ -12,23 +13,19 @@ from .errors import Errors
 # is refused before a single object is built.
 TRUSTED_TYPES = [
     "pipeline.sklearn_classifier.SentenceClassifier",
-    "pipeline.sklearn_classifier.CueCounts",
-    "pipeline.sklearn_classifier.word_ngrams",
-    "pipeline.sklearn_classifier.char_ngrams",
-    "sklearn.feature_extraction.text.TfidfVectorizer",
     "sklearn.feature_extraction.text.TfidfTransformer",
     "sklearn.linear_model._logistic.LogisticRegression",
+    "numpy.float32",
     "numpy.float64",
     "numpy.int64",
     "numpy.dtype",
     "numpy.ndarray",
-    "scipy.sparse._csr.csr_matrix",
-    "builtins.slice",
 ]
 
 
 def save_model(model, path: str | Path) -> None:
-    sio.dump(model, Path(path))
+    # Hashed features leave many weights at zero: deflate shrinks the file several times.
+    sio.dump(model, Path(path), compression=zipfile.ZIP_DEFLATED, compresslevel=6)
 
 
 def load_model(path: str | Path):

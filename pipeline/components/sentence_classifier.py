@@ -1,7 +1,10 @@
-"""The scikit-learn sentence classifier as a spaCy component.
+"""The scikit-learn sentence classifier (``pipeline/train/sentence.py``) as a spaCy component.
 
 It writes class probabilities to ``span._.clf_scores`` for every unit; the sentence tagger
-(``policy_sentence_rules``) combines them with the heading context and cues.
+(``policy_sentence_rules``) pools them with the heading context and cues. The model file is
+found at ``initialize`` (``[initialize.components.<name>] model``: a folder under the models
+folder, or an absolute path) and travels inside a saved pipeline, so ``spacy.load`` of a saved
+pipeline needs no models folder.
 """
 
 from __future__ import annotations
@@ -15,51 +18,70 @@ from spacy.tokens import Doc, Span
 
 from ..errors import Errors
 from ..labels import UNITS_KEY
+from ..models import models_dir
 from ..persistence import load_model
 
 if not Span.has_extension("clf_scores"):
     Span.set_extension("clf_scores", default=None)
 
 MODEL_FILE = "model.skops"
+DEFAULT_MODEL = "sentence-classifier"
+REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
 
 
-def default_model_path() -> Path:
-    return Path(__file__).resolve().parent.parent.parent / "models" / "sentence-classifier" / MODEL_FILE
+def resolve_model_file(model: str | Path) -> Path:
+    """``model.skops`` in the given folder: absolute as given, relative under the models folder,
+    else under the repository's ``models/`` (where the trained classifier is committed)."""
+    path = Path(model)
+    if path.suffix == ".skops":
+        return path
+    if path.is_absolute():
+        return path / MODEL_FILE
+    for base in (models_dir(), REPO_MODELS):
+        if (base / path / MODEL_FILE).exists():
+            return base / path / MODEL_FILE
+    return REPO_MODELS / path / MODEL_FILE
 
 
-@Language.factory("policy_sentence_classifier", default_config={"model": None})
-def make_sentence_classifier(nlp: Language, name: str, model: str | None):
-    return SentenceClassifierComponent(name, model=model)
+@Language.factory("policy_sentence_classifier", default_config={"batch_size": 256})
+def make_sentence_classifier(nlp: Language, name: str, batch_size: int):
+    return SentenceClassifierComponent(name, batch_size=batch_size)
 
 
 class SentenceClassifierComponent:
-    def __init__(self, name: str, *, model: str | None):
+    def __init__(self, name: str, *, batch_size: int = 256):
         self.name = name
-        self.model_path = Path(model) if model else default_model_path()
+        self.batch_size = batch_size
+        self.model_path: Path | None = None
         self.estimator = None
 
-    def initialize(self, get_examples=None, *, nlp=None):
-        self.estimator = load_model(self.model_path)
+    def initialize(self, get_examples=None, *, nlp=None, model: str = DEFAULT_MODEL) -> None:
+        path = resolve_model_file(model)
+        if not path.exists():
+            raise OSError(Errors.E017.format(path=path))
+        self.model_path = path
+        self.estimator = load_model(path)
 
     def __call__(self, doc: Doc) -> Doc:
         if self.estimator is None:
-            raise ValueError(Errors.E017)
+            raise ValueError(Errors.E015.format(name=self.name))
         units = list(doc.spans.get(UNITS_KEY, []))
-        if not units:
-            return doc
-        tokens = [[t.text for t in span if not t.is_space] for span in units]
-        probs = self.estimator.predict_proba(tokens)
-        classes = [str(c) for c in self.estimator.classes_]
-        for span, row in zip(units, probs, strict=True):
-            span._.clf_scores = {label: float(p) for label, p in zip(classes, row, strict=True)}
+        for start in range(0, len(units), self.batch_size):
+            batch = units[start : start + self.batch_size]
+            probs = self.estimator.predict_proba([[t.text for t in span if not t.is_space] for span in batch])
+            classes = [str(c) for c in self.estimator.classes_]
+            for span, row in zip(batch, probs, strict=True):
+                span._.clf_scores = {label: float(p) for label, p in zip(classes, row, strict=True)}
         return doc
 
-    def to_disk(self, path, *, exclude=tuple()):
+    def to_disk(self, path, *, exclude=tuple()) -> None:
+        if self.model_path is None:
+            raise ValueError(Errors.E015.format(name=self.name))
         path = util.ensure_path(path)
         path.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(self.model_path, path / MODEL_FILE)
 
-    def from_disk(self, path, *, exclude=tuple()):
+    def from_disk(self, path, *, exclude=tuple()) -> SentenceClassifierComponent:
         self.model_path = util.ensure_path(path) / MODEL_FILE
         self.estimator = load_model(self.model_path)
         return self

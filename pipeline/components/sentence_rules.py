@@ -17,6 +17,9 @@ if not Span.has_extension("clf_scores"):
     Span.set_extension("clf_scores", default=None)
 
 
+COMBINATIONS = ("pooled", "rules", "classifier")
+
+
 def softmax(scores: dict[str, float]) -> dict[str, float]:
     top = max(scores.values())
     exp = {label: math.exp(value - top) for label, value in scores.items()}
@@ -48,7 +51,14 @@ class SentenceRules(RuleComponent):
         self.heading_context_weight = float(cues["heading_context_weight"])
         self.quantity_bonus = cues["quantity_bonus"]
         self.carry = cues["paragraph_carry"]
-        self.classifier_weight = float(cues["classifier_weight"])
+        weights = cues["classifier_weight"]
+        self.classifier_weight = {
+            True: float(weights["with_context"]),
+            False: float(weights["without_context"]),
+        }
+        self.combination = cues.get("combination", "pooled")
+        if self.combination not in COMBINATIONS:
+            raise ValueError(Errors.E018.format(value=self.combination, allowed=", ".join(COMBINATIONS)))
         self.subheading_overrides = set(cues["subheading_overrides"])
         self.sections = [
             (entry["label"], compile_pattern(entry["pattern"], "headings.json"))
@@ -108,18 +118,22 @@ class SentenceRules(RuleComponent):
             previous = span
         return doc
 
-    def combine(self, rule_scores: dict[str, float], clf: dict[str, float] | None, *, has_context: bool):
-        """Rules alone; or, with a classifier, log-linear pooling where headings give context,
-        and the classifier alone where they give none (context-free mode)."""
-        if clf is None:
+    def combine(
+        self, rule_scores: dict[str, float], clf: dict[str, float] | None, *, has_context: bool = False
+    ) -> dict[str, float]:
+        """The rule scores alone, or log-linear pooling with the classifier's probabilities
+        (``combination`` in cues.json: ``pooled``, ``rules`` or ``classifier``). A label the
+        classifier was not trained on gets a uniform share, so it neither wins nor vetoes. Under a
+        heading context the classifier counts less: it learned its labels from the headings of
+        other reports, so there it largely repeats evidence the rules already counted."""
+        if clf is None or self.combination == "rules":
             return softmax(rule_scores)
-        if not has_context:
-            return {label: clf.get(label, 0.0) for label in SENTENCE_LABELS}
-        pooled = {
-            label: rule_scores[label] + self.classifier_weight * math.log(clf.get(label, 0.0) + 1e-6)
-            for label in SENTENCE_LABELS
-        }
-        return softmax(pooled)
+        uniform = 1.0 / len(SENTENCE_LABELS)
+        log_clf = {label: math.log(clf.get(label, uniform) + 1e-6) for label in SENTENCE_LABELS}
+        if self.combination == "classifier":
+            return softmax(log_clf)
+        weight = self.classifier_weight[has_context]
+        return softmax({label: rule_scores[label] + weight * log_clf[label] for label in SENTENCE_LABELS})
 
     @staticmethod
     def _set(span: Span, probs: dict[str, float]) -> None:

@@ -21,6 +21,31 @@ SENTENCE_SYSTEMS = {  # metrics path → name in tables and plots
     ("baselines", "section_only"): "baseline: section-only",
 }
 ENTITY_SYSTEMS = {("pipeline",): "pipeline", ("baselines", "jieba_posseg"): "jieba.posseg"}
+# Present when the pipeline has a sentence classifier / a trained ner (runner.*_variants).
+SENTENCE_VARIANTS = {
+    ("variants", "document", "rules"): "rules only, document",
+    ("variants", "context_free", "rules"): "rules only, context-free",
+    ("variants", "context_free", "classifier"): "classifier only, context-free",
+}
+ENTITY_VARIANTS = {("variants", "rules"): "rules only", ("variants", "model"): "ner model only"}
+
+
+def _has(tree: dict, path: Sequence[str]) -> bool:
+    for key in path:
+        if not isinstance(tree, dict) or key not in tree:
+            return False
+        tree = tree[key]
+    return True
+
+
+def sentence_systems(sentences: dict) -> dict[tuple[str, ...], str]:
+    systems = {**SENTENCE_SYSTEMS, **SENTENCE_VARIANTS}
+    return {path: name for path, name in systems.items() if _has(sentences, path)}
+
+
+def entity_systems(entities: dict) -> dict[tuple[str, ...], str]:
+    systems = {**ENTITY_SYSTEMS, **ENTITY_VARIANTS}
+    return {path: name for path, name in systems.items() if _has(entities, path)}
 
 
 def _get(tree: dict, path: Sequence[str]) -> dict:
@@ -59,14 +84,14 @@ def write_plots(metrics: dict[str, Any], out: Path) -> dict[str, str]:
         {
             label: [_get(sentences, path)["per_label"][lab]["f"] for lab in SENTENCE_LABELS]
             + [_get(sentences, path)["macro_f"]]
-            for path, label in SENTENCE_SYSTEMS.items()
+            for path, label in sentence_systems(sentences).items()
         },
         "Sentence labels: F1 per label",
     )
     images["sentence_f1"] = "sentence_f1.png"
     entities = metrics["entities"]
     series = {}
-    for path, label in ENTITY_SYSTEMS.items():
+    for path, label in entity_systems(entities).items():
         scores = _get(entities, path)
         series[f"{label}, exact"] = [scores["per_type"][t]["f"] for t in ENTITY_LABELS] + [scores["f"]]
         series[f"{label}, overlap"] = [scores["overlap_per_type"][t]["f"] for t in ENTITY_LABELS] + [scores["overlap_f"]]
@@ -184,7 +209,7 @@ def render_markdown(metrics: dict[str, Any], images: dict[str, str]) -> str:
     out += _table(
         ["sentence labels", "accuracy", "macro-F1"],
         [[name, _f(_get(sentences, path)["acc"]), _f(_get(sentences, path)["macro_f"])]
-         for path, name in SENTENCE_SYSTEMS.items()],
+         for path, name in sentence_systems(sentences).items()],
     )
     out += [
         f"Majority label: `{meta['majority_label']}`. Unit boundaries, document mode: end offsets "
@@ -195,7 +220,7 @@ def render_markdown(metrics: dict[str, Any], images: dict[str, str]) -> str:
     out += _table(
         ["entities", "exact P", "exact R", "exact F1", "overlap P", "overlap R", "overlap F1"],
         [[name, *(_f(_get(entities, path)[k]) for k in ("p", "r", "f", "overlap_p", "overlap_r", "overlap_f"))]
-         for path, name in ENTITY_SYSTEMS.items()],
+         for path, name in entity_systems(entities).items()],
     )
     corpora = seg["corpora"]
     if corpora:
@@ -208,8 +233,8 @@ def render_markdown(metrics: dict[str, Any], images: dict[str, str]) -> str:
     for label in SENTENCE_LABELS:
         score = doc["per_label"][label]
         rows.append([label, score["support"], _f(score["p"]), _f(score["r"]), _f(score["f"]),
-                     *(_f(_get(sentences, path)["per_label"][label]["f"]) for path in list(SENTENCE_SYSTEMS)[1:])])
-    names = list(SENTENCE_SYSTEMS.values())
+                     *(_f(_get(sentences, path)["per_label"][label]["f"]) for path in list(sentence_systems(sentences))[1:])])
+    names = list(sentence_systems(sentences).values())
     out += _table(["label", "support", "P", "R", f"F1 ({names[0]})", *(f"F1 ({n})" for n in names[1:])], rows)
     out += [f"![F1 per label]({images['sentence_f1']})", ""]
     for mode in ("document", "context_free"):
@@ -300,17 +325,17 @@ def headline(metrics: dict[str, Any], report_path: Path | None = None) -> str:
     lines = [
         f"Gold: {meta['documents']} document(s), {meta['units']} units, {meta['entities']} entities",
         "",
-        f"{'Sentences':<28}{'accuracy':>9}{'macro-F1':>10}",
+        f"{'Sentences':<32}{'accuracy':>9}{'macro-F1':>10}",
     ]
-    for path, name in SENTENCE_SYSTEMS.items():
+    for path, name in sentence_systems(sentences).items():
         scores = _get(sentences, path)
-        lines.append(f"  {name:<26}{scores['acc']:>9.3f}{scores['macro_f']:>10.3f}")
+        lines.append(f"  {name:<30}{scores['acc']:>9.3f}{scores['macro_f']:>10.3f}")
     doc = sentences["document"]
     lines.append(f"  unit boundaries: P {doc['boundary_p']:.3f}  R {doc['boundary_r']:.3f}  F1 {doc['boundary_f']:.3f}")
-    lines += ["", f"{'Entities (F1)':<28}{'exact':>9}{'overlap':>10}" + "".join(f"{t:>10}" for t in ENTITY_LABELS)]
-    for path, name in ENTITY_SYSTEMS.items():
+    lines += ["", f"{'Entities (F1)':<32}{'exact':>9}{'overlap':>10}" + "".join(f"{t:>10}" for t in ENTITY_LABELS)]
+    for path, name in entity_systems(entities).items():
         scores = _get(entities, path)
-        lines.append(f"  {name:<26}{scores['f']:>9.3f}{scores['overlap_f']:>10.3f}"
+        lines.append(f"  {name:<30}{scores['f']:>9.3f}{scores['overlap_f']:>10.3f}"
                      + "".join(f"{scores['per_type'][t]['f']:>10.3f}" for t in ENTITY_LABELS))
     corpora = metrics["segmentation"]["corpora"]
     if corpora:

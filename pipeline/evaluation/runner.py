@@ -29,6 +29,46 @@ def predict(nlp, examples: list[Example]) -> list[Example]:
     return [Example(doc, eg.reference) for doc, eg in zip(docs, examples, strict=True)]
 
 
+def sentence_variants(nlp, examples: list[Example]) -> dict[str, Any]:
+    """The tagger's label with the rules alone and with the classifier alone, on docs that already
+    went through the pipeline: only the last step is re-run, so this costs almost nothing."""
+    if "policy_sentence_classifier" not in nlp.pipe_names:
+        return {}
+    tagger = nlp.get_pipe("policy_sentence_rules")
+    saved, variants = tagger.combination, {}
+    try:
+        for combination in ("rules", "classifier"):
+            tagger.combination = combination
+            for eg in examples:
+                tagger(eg.predicted)
+            variants[combination] = group(score_units(examples), "units_")
+    finally:
+        tagger.combination = saved
+        for eg in examples:
+            tagger(eg.predicted)
+    return variants
+
+
+def entity_variants(nlp, examples: list[Example]) -> dict[str, Any]:
+    """Entities of the rules alone and of the trained ner alone, next to the pipeline's merge."""
+    if "ner" not in nlp.pipe_names or "policy_entity_rules" not in nlp.pipe_names:
+        return {}
+    structure = nlp.get_pipe("policy_structure") if "policy_structure" in nlp.pipe_names else (lambda doc: doc)
+    ner, rules = nlp.get_pipe("ner"), nlp.get_pipe("policy_entity_rules")
+    out = {}
+    for name in ("rules", "model"):
+        scored = []
+        for eg in examples:
+            doc = structure(nlp.make_doc(eg.predicted.text))
+            if name == "rules":
+                doc.ents = rules.find(doc)
+            else:
+                doc = ner(doc)
+            scored.append(Example(doc, eg.reference))
+        out[name] = group(score_entities(scored), "ents_")
+    return out
+
+
 class _Clock:
     def __init__(self, started: float | None = None) -> None:
         self.started = self.last = time.perf_counter() if started is None else started
@@ -70,8 +110,15 @@ def run_evaluation(
     examples = predict(nlp, to_examples(nlp, docs))
     clock.lap("pipeline")
     document = scorer.score(examples)
-    context_free = scorer.score(predict(nlp, to_examples(nlp, docs, context_free=True)))
+    context_free_examples = predict(nlp, to_examples(nlp, docs, context_free=True))
+    context_free = scorer.score(context_free_examples)
     clock.lap("context_free")
+    variants = {
+        "document": sentence_variants(nlp, examples),
+        "context_free": sentence_variants(nlp, context_free_examples),
+    }
+    entity_alone = entity_variants(nlp, examples)
+    clock.lap("variants")
     majority = majority_label(examples)
     baselines = {
         "majority": score_units(relabelled(examples, constant_labeller(majority))),
@@ -107,11 +154,13 @@ def run_evaluation(
             "document": group(document, "units_"),
             "context_free": group(context_free, "units_"),
             "baselines": {name: group(scores, "units_") for name, scores in baselines.items()},
+            "variants": {mode: scores for mode, scores in variants.items() if scores},
         },
         "entities": {
             "pipeline": group(document, "ents_"),
             "context_free": group(context_free, "ents_"),
             "baselines": {"jieba_posseg": group(jieba, "ents_")},
+            "variants": entity_alone,
         },
         "segmentation": segmentation,
     }

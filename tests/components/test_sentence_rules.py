@@ -1,3 +1,6 @@
+import pytest
+
+
 def labels(units_of, text):
     return {t: label for t, label, _, _ in units_of(text)}
 
@@ -63,3 +66,44 @@ def test_lower_heading_does_not_override_the_section(units_of):
     got = labels(units_of, text)
     assert got["（八）加强政府自身建设"] == "achievement"
     assert got["（一）巩固拓展成效"] == "plan"
+
+
+def test_pooling_adds_classifier_log_probabilities(nlp):
+    rules = nlp.get_pipe("policy_sentence_rules")
+    rule_scores = {"responsibility": 0.0, "achievement": 1.0, "problem": 0.0, "plan": 0.5, "other": 0.0}
+    clf = {"achievement": 0.05, "plan": 0.9, "problem": 0.03, "other": 0.02}
+    pooled = rules.combine(rule_scores, clf)
+    assert max(pooled, key=pooled.get) == "plan"
+    assert abs(sum(pooled.values()) - 1.0) < 1e-9
+    # A label the classifier never learned gets a uniform share: it neither wins nor is vetoed.
+    only_rules = rules.combine({**rule_scores, "responsibility": 5.0}, clf)
+    assert max(only_rules, key=only_rules.get) == "responsibility"
+    assert rules.combine(rule_scores, None) == rules.combine(rule_scores, None)
+    assert max(rules.combine(rule_scores, None), key=rules.combine(rule_scores, None).get) == "achievement"
+
+
+def test_combination_modes(nlp):
+    rules = nlp.get_pipe("policy_sentence_rules")
+    rule_scores = {"responsibility": 0.0, "achievement": 3.0, "problem": 0.0, "plan": 0.0, "other": 0.0}
+    clf = {"achievement": 0.1, "plan": 0.8, "problem": 0.05, "other": 0.05}
+    saved = rules.combination
+    try:
+        rules.combination = "rules"
+        assert max(rules.combine(rule_scores, clf).items(), key=lambda kv: kv[1])[0] == "achievement"
+        rules.combination = "classifier"
+        assert max(rules.combine(rule_scores, clf).items(), key=lambda kv: kv[1])[0] == "plan"
+    finally:
+        rules.combination = saved
+
+
+def test_unknown_combination_is_a_coded_error(nlp, tmp_path):
+    import json
+
+    from pipeline.components.sentence_rules import SentenceRules
+    from pipeline.data_files import load_json
+
+    cues = {**load_json("cues.json"), "combination": "average"}
+    path = tmp_path / "cues.json"
+    path.write_text(json.dumps(cues, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ValueError, match="combination"):
+        SentenceRules("t", cues=str(path), headings="headings.json")

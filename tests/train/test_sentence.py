@@ -1,0 +1,124 @@
+"""The scikit-learn sentence classifier: overfit-and-reload, skops round trip and allowlist,
+labelling functions on inline examples, and the tagger's pooling with the classifier."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import skops.io as sio
+
+from pipeline.errors import Errors
+from pipeline.persistence import load_model, save_model
+from pipeline.sklearn_classifier import SentenceClassifier, char_ngrams, word_ngrams
+from pipeline.train.sentence import trainable
+from pipeline.train.weak import LabellingFunctions, WeakUnit
+
+TRAIN = [
+    (["全年", "受理", "案件", "120", "件", "。"], "achievement"),
+    (["办结", "复议", "案件", "35", "件", "。"], "achievement"),
+    (["完成", "培训", "2000", "人次", "。"], "achievement"),
+    (["明年", "将", "继续", "加强", "执法", "监督", "。"], "plan"),
+    (["下一步", "要", "推进", "法治", "宣传", "。"], "plan"),
+    (["力争", "年底", "前", "建成", "平台", "。"], "plan"),
+    (["执法", "人员", "素质", "还", "有待", "提高", "。"], "problem"),
+    (["基层", "力量", "仍", "显", "薄弱", "。"], "problem"),
+    (["存在", "一些", "问题", "和", "不足", "。"], "problem"),
+]
+SMALL = {"C": 50.0, "word_features": 2**10, "char_features": 2**12, "cues": {"plan": [["将", 1.0]]}}
+
+
+class Untrusted:
+    """Any class a model file should not be able to bring along."""
+
+
+def fitted() -> SentenceClassifier:
+    return SentenceClassifier(**SMALL).fit([t for t, _ in TRAIN], [y for _, y in TRAIN])
+
+
+def test_ngrams_fold_digits_and_mark_ends():
+    assert word_ngrams(["受理", "120", "件"]) == ["受理", "0", "件", "受理 0", "0 件"]
+    grams = char_ngrams(["办结", "35"])
+    assert "^办" in grams and "0$" in grams and "^" not in grams
+
+
+def test_init_stores_params_only():
+    model = SentenceClassifier(C=2.0)
+    assert model.get_params()["C"] == 2.0
+    assert not [name for name in vars(model) if name.endswith("_")]
+
+
+def test_overfits_and_reloads_identically(tmp_path):
+    model = fitted()
+    X = [t for t, _ in TRAIN]
+    assert list(model.predict(X)) == [y for _, y in TRAIN]
+    save_model(model, tmp_path / "model.skops")
+    again = load_model(tmp_path / "model.skops")
+    np.testing.assert_allclose(again.predict_proba(X), model.predict_proba(X), rtol=0, atol=1e-7)
+    assert list(again.classes_) == list(model.classes_)
+
+
+def test_saved_model_is_small_and_has_no_vocabulary(tmp_path):
+    model = SentenceClassifier(word_features=2**12, char_features=2**12).fit(
+        [t for t, _ in TRAIN] * 5, [y for _, y in TRAIN] * 5
+    )
+    save_model(model, tmp_path / "model.skops")
+    assert (tmp_path / "model.skops").stat().st_size < 100_000
+
+
+def test_top_features_name_hashed_features():
+    model = fitted()
+    top = model.top_features([t for t, _ in TRAIN], n=40)
+    assert set(top) == {"achievement", "plan", "problem"}
+    assert "将" in top["plan"] or "char:将" in top["plan"]
+
+
+def test_load_refuses_types_outside_the_allowlist(tmp_path):
+    sio.dump(Untrusted(), tmp_path / "other.skops")
+    with pytest.raises(ValueError, match="allowlist") as err:
+        load_model(tmp_path / "other.skops")
+    assert Errors.E016.split("{")[0] in str(err.value)
+
+
+def test_trainable_drops_rare_labels():
+    units = [WeakUnit("d", 0, 1, "x", "plan")] * 3 + [WeakUnit("d", 0, 1, "y", "other"), WeakUnit("d", 0, 1, "z", None)]
+    assert {u.label for u in trainable(units, min_label_units=2)} == {"plan"}
+
+
+@pytest.fixture(scope="module")
+def lfs():
+    return LabellingFunctions()
+
+
+def weak_labels(nlp, lfs, text: str) -> list[tuple[str, str | None]]:
+    doc = nlp.get_pipe("policy_structure")(nlp.make_doc(text))
+    return [(u.text, u.label) for u in lfs.label_doc(doc, "t")]
+
+
+def test_lf_section_headings_vote(nlp, lfs):
+    labels = dict(weak_labels(nlp, lfs, "一、过去一年工作回顾\n全年新建学校10所。\n二、2024年工作安排\n扩大有效投资。"))
+    assert labels["全年新建学校10所。"] == "achievement"
+    assert labels["扩大有效投资。"] == "plan"
+
+
+def test_lf_problem_paragraph_and_closing_pledge(nlp, lfs):
+    text = "一、过去一年工作回顾\n新建学校10所。同时也要看到，经济恢复基础不牢。部分企业经营困难。我们将直面问题，切实加以解决。"
+    labels = dict(weak_labels(nlp, lfs, text))
+    assert labels["同时也要看到，经济恢复基础不牢。"] == "problem"
+    assert labels["部分企业经营困难。"] == "problem"
+    assert labels["我们将直面问题，切实加以解决。"] == "plan"
+    assert labels["新建学校10所。"] == "achievement"
+
+
+def test_lf_patterns_and_abstention(nlp, lfs):
+    labels = dict(weak_labels(nlp, lfs, "各位代表：\n请予审议。\n天气晴朗。"))
+    assert labels["各位代表："] == "other"
+    assert labels["请予审议。"] == "other"
+    assert labels["天气晴朗。"] is None
+
+
+def test_resolve_majority_and_narrow_margin(lfs):
+    assert lfs.resolve({"section": "plan", "pattern": "plan"}) == "plan"
+    assert lfs.resolve({"section": "achievement", "problem_paragraph": "problem"}) == "problem"
+    assert lfs.resolve({"section": "achievement", "pattern": "plan"}) == "plan"
+    assert lfs.resolve({"pattern": "plan", "pattern_problem": "problem"}) is None
+    assert lfs.resolve({}) is None
