@@ -32,6 +32,9 @@ def test_heading_levels():
     assert r.heading_level("1.2万亿元的投资") == 0
     assert r.heading_level("一是组织学习。") == 4
     assert r.heading_level("一年来,我们") == 0
+    # a numeral list opening a sentence is not a heading
+    assert r.heading_level("一、二、三产业增加值分别增长4.2%、5%、5.4%。") == 0
+    assert r.heading_level("三、存在的问题") == 1
 
 
 def test_metadata_is_parsed_and_header_is_other(nlp):
