@@ -1,6 +1,7 @@
 """Throughput of the batch path, in one run, over the government work reports.
 
     .venv/bin/python benchmarks/throughput.py [--corpus FILE_OR_DIR ...] [--json FILE] [--wait-idle SECONDS]
+                                              [--cases CASE ...] [--exclude COMPONENT ...]
 
 Cases, each in a fresh process so load time and peak memory are its own:
 
@@ -17,6 +18,8 @@ everything a run does per document: parsing, building records, sending them betw
 so it shows the cost of parallelism apart from how many cores the machine has free; the run
 also probes how much of a core each of two busy processes gets (1.0 = two idle cores).
 The corpus is /work/shared/corpora/reports/*.jsonl when present, else corpus/reports/*.jsonl.
+``--exclude`` leaves components out of the pipeline (``pipeline.load(exclude=...)``) in every
+pipeline case, e.g. to time the pipeline as committed while a new component is being added.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "corpora" / "reports"
 CASES = ("pkuseg", "jieba", "pipeline-1", "pipeline-2", "dask-2", "jieba-pipe")
+LOAD_KWARGS: dict = {}  # pipeline.load arguments of the pipeline cases (--exclude)
 
 
 def default_corpus() -> list[Path]:
@@ -93,7 +97,7 @@ def case_pipeline_1(docs) -> dict:
     from pipeline.batch import get_pipeline, process_docs
 
     started = time.perf_counter()
-    nlp = get_pipeline({})
+    nlp = get_pipeline(LOAD_KWARGS)
     load = time.perf_counter() - started
     started, cpu = time.perf_counter(), time.process_time()
     errors = sum(1 for record in process_docs(docs, nlp=nlp) if record["error"])
@@ -107,7 +111,7 @@ def case_pipeline_2(docs) -> dict:
     from pipeline.workers import WorkerPool
 
     started = time.perf_counter()
-    with WorkerPool(2) as pool:
+    with WorkerPool(2, load_kwargs=LOAD_KWARGS) as pool:
         while not all(w.ready for w in pool._workers):  # time the work, not the start-up
             for conn in wait([w.conn for w in pool._workers if not w.ready]):
                 pool._receive(next(w for w in pool._workers if w.conn is conn), {})
@@ -129,7 +133,7 @@ def case_dask_2(docs) -> dict:
 
     with tempfile.TemporaryDirectory() as tmp:
         model = Path(tmp) / "pipeline"
-        get_pipeline({}).to_disk(model)
+        get_pipeline(LOAD_KWARGS).to_disk(model)
         started = time.perf_counter()
         engine = DaskEngine(model=model, workers=2)
         with engine:
@@ -172,7 +176,7 @@ def case_jieba_pipe(docs) -> dict:
     jieba.setLogLevel(60)
     jieba.initialize()
     jieba.load_userdict(str(data_path("user_dict.txt")))
-    nlp = get_pipeline({})
+    nlp = get_pipeline(LOAD_KWARGS)
     nlp.tokenizer = JiebaUnitTokenizer(nlp.vocab)
     load = time.perf_counter() - started
     started, cpu = time.perf_counter(), time.process_time()
@@ -220,6 +224,18 @@ def cpu_probe(processes: int = 2, seconds: float = 2.0) -> float:
 
 
 
+def git_commit() -> str:
+    """HEAD, with "+dirty" when the working tree differs from it (what was measured)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return head + ("+dirty" if dirty else "")
+
+
 def machine() -> dict:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
@@ -262,11 +278,15 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None, help="Also write the results here.")
     parser.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
                         help="Before each case, wait up to this long for two idle cores (CPU-share probe >= 0.85).")
+    parser.add_argument("--exclude", nargs="*", default=[], metavar="COMPONENT",
+                        help="Leave these components out of the pipeline in every pipeline case.")
     parser.add_argument("--case", help=argparse.SUPPRESS)  # internal: run one case, print JSON
     args = parser.parse_args()
     corpus = args.corpus or default_corpus()
     if not corpus:
         sys.exit("No corpus: pass --corpus, or restore corpus/reports/ from git.")
+    if args.exclude:
+        LOAD_KWARGS["exclude"] = list(args.exclude)
     if args.case:
         print("RESULT " + json.dumps(run_case(args.case, corpus)))
         return
@@ -278,7 +298,8 @@ def main() -> None:
         while share < 0.85 and time.perf_counter() - waited < args.wait_idle:
             time.sleep(10)
             share = cpu_probe(seconds=1.0)
-        proc = subprocess.run([sys.executable, __file__, "--case", name, "--corpus", *map(str, corpus)],
+        proc = subprocess.run([sys.executable, __file__, "--case", name, "--corpus", *map(str, corpus),
+                               *(["--exclude", *args.exclude] if args.exclude else [])],
                               capture_output=True, text=True)
         line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
         if line is None:
@@ -290,7 +311,7 @@ def main() -> None:
               file=sys.stderr)
     report = {
         "command": "python benchmarks/throughput.py " + " ".join(sys.argv[1:]),
-        "corpus": [str(p) for p in corpus],
+        "corpus": [str(p) for p in corpus], "commit": git_commit(), "exclude": list(args.exclude),
         "documents": results[args.cases[0]]["documents"], "characters": results[args.cases[0]]["characters"],
         "machine": machine(), "load_average_before_after": [load_before, os.getloadavg()],
         "cpu_share_of_two_busy_processes_before_after": [probe_before, cpu_probe()],
