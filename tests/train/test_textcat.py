@@ -60,15 +60,18 @@ def test_score_labels_macro_over_present_labels():
     assert s["macro_f1"] == pytest.approx(0.6667, abs=1e-4)
 
 
-def test_overfit_save_reload(tmp_path):
+@pytest.mark.parametrize("features", ["chars", "tokens"])
+def test_overfit_save_reload(tmp_path, features):
     units = tiny_units()
     # Dev = report r1; this only picks the checkpoint. Train on all units so every one is learnt.
     best, _ = T.spacy_train_once(units, units[:4], tmp_path / "run", seed=0, max_steps=60,
                                  overrides={"training.eval_frequency": 20,
                                             "training.optimizer.learn_rate": 0.05,
-                                            "training.dropout": 0.0})
-    assert "复议" not in (best / "vocab" / "strings.json").read_text(encoding="utf-8")
+                                            "training.dropout": 0.0,
+                                            "training.before_to_disk.features": features})
+    assert "复" not in (best / "vocab" / "strings.json").read_text(encoding="utf-8")
     clf = T.TextcatClassifier.from_disk(best)
+    assert clf.features == features
     assert list(clf.classes_) == sorted(SENTENCE_LABELS)
     X = [u.tokens for u in units]
     proba = clf.predict_proba(X)
@@ -83,7 +86,10 @@ def test_overfit_save_reload(tmp_path):
     assert np.array_equal(again.predict_proba(X), proba)
     assert again.nlp.pipe_names == ["textcat"]
     assert again.nlp.config["nlp"]["tokenizer"]["segmenter"] == "char"
-    assert "复议" not in again.nlp.vocab.strings
+    assert "复" not in again.nlp.vocab.strings
+    if features == "chars":  # the artefact's own character segmenter makes the training words
+        doc = again.nlp("".join(units[4].tokens))
+        assert max(doc.cats, key=doc.cats.get) == PROBLEM
 
 
 def test_train_textcat_on_tiny_units_writes_artefact_card_and_metrics(tmp_path):
