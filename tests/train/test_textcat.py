@@ -104,3 +104,20 @@ def test_train_textcat_on_tiny_units_writes_artefact_card_and_metrics(tmp_path):
     assert (tmp_path / "textcat" / "MODEL_CARD.md").exists()
     assert (tmp_path / "textcat" / "metrics.json").exists()
     assert m["size_bytes"] < 6_000_000
+
+
+def test_same_seed_same_model(tmp_path):
+    units = tiny_units()
+    probas = []
+    for run in ("a", "b"):
+        best, _ = T.spacy_train_once(units, units[:4], tmp_path / run, seed=3, max_steps=20,
+                                     overrides={"training.eval_frequency": 10}, repeat={PROBLEM: 2})
+        probas.append(T.TextcatClassifier.from_disk(best).predict_proba([u.tokens for u in units]))
+    assert np.array_equal(probas[0], probas[1])
+
+
+def test_oversample_repeats_rare_labels_only():
+    units = tiny_units()
+    out = T.oversample(units, {PROBLEM: 3})
+    assert len(out) == len(units) + 2 * sum(u.label == PROBLEM for u in units)
+    assert T.oversample(units, None) == units
