@@ -43,6 +43,8 @@ class LabellingFunctions:
         self.min_margin = float(self.config["min_margin"])
         self.opener = re.compile(self.config["problem_opener"])
         self.pledge = re.compile(self.config["pledge"])
+        self.task = re.compile(self.config["task"])
+        self.max_problem_units = int(self.config["problem_paragraph_max_units"])
         self.patterns = {
             label: [re.compile(p) for p in pats] for label, pats in self.config["patterns"].items()
         }
@@ -61,6 +63,7 @@ class LabellingFunctions:
         units: list[WeakUnit] = []
         stack: list[tuple[int, str | None]] = []
         problem_paragraph: int | None = None
+        problem_units = 0
         for span in doc.spans[UNITS_KEY]:
             votes: dict[str, str] = {}
             text = span.text
@@ -79,13 +82,18 @@ class LabellingFunctions:
                 if section:
                     votes["section"] = section
                 if self.opener.search(text):
-                    problem_paragraph = span._.paragraph
+                    problem_paragraph, problem_units = span._.paragraph, 0
                 elif problem_paragraph is not None and span._.paragraph != problem_paragraph:
                     problem_paragraph = None
-                if problem_paragraph == span._.paragraph and not self.pledge.search(text):
-                    votes["problem_paragraph"] = PROBLEM
-                elif self.pledge.search(text):
+                if self.pledge.search(text) or (
+                    self.task.search(text)
+                    and not self.opener.search(text)
+                    and not any(p.search(text) for p in self.patterns[PROBLEM])
+                ):
                     problem_paragraph = None
+                elif problem_paragraph == span._.paragraph and problem_units < self.max_problem_units:
+                    votes["problem_paragraph"] = PROBLEM
+                    problem_units += 1
                 for i, label in enumerate(self.pattern_votes(text)):
                     if label == RESPONSIBILITY and section == PLAN:
                         continue

@@ -122,3 +122,16 @@ def test_resolve_majority_and_narrow_margin(lfs):
     assert lfs.resolve({"section": "achievement", "pattern": "plan"}) == "plan"
     assert lfs.resolve({"pattern": "plan", "pattern_problem": "problem"}) is None
     assert lfs.resolve({}) is None
+
+
+def test_lf_problem_paragraph_ends_at_a_task_sentence(nlp, lfs):
+    text = "一、过去一年工作回顾\n新建学校10所。同时也要看到，财政仍然比较困难。各级政府都要努力增加收入。"
+    labels = dict(weak_labels(nlp, lfs, text))
+    assert labels["同时也要看到，财政仍然比较困难。"] == "problem"
+    assert labels["各级政府都要努力增加收入。"] == "achievement"  # the section's vote alone
+
+
+def test_lf_problem_paragraph_is_bounded(nlp, lfs):
+    gaps = "".join(f"第{i}项差距较大。" for i in range(lfs.max_problem_units + 5))
+    votes = [u.votes for u in lfs.label_doc(nlp.get_pipe("policy_structure")(nlp.make_doc("困难和问题是：" + gaps)), "t")]
+    assert sum("problem_paragraph" in v for v in votes) == lfs.max_problem_units
