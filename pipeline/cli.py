@@ -138,12 +138,13 @@ def train(
         elif name == "textcat":
             from .train.textcat import train_textcat
 
-            metrics = train_textcat(output / "textcat", seed=seed)
-            summary = ""
+            metrics = train_textcat(output / "textcat", seed=seed, score_gold=False)
+            heldout = metrics.get("heldout_reports") or {}
+            summary = f"held-out reports macro-F1 {heldout['macro_f1']:.3f}" if "macro_f1" in heldout else ""
         else:
             from .train.ner import train_ner
 
-            metrics = train_ner(output / "ner", seed=seed)
+            train_ner(output / "ner", seed=seed)
             summary = ""
         typer.echo(f"{name}: {time.perf_counter() - began:.0f} s {summary}".rstrip())
     typer.echo(f"trained {', '.join(chosen)} in {time.perf_counter() - started:.0f} s → {output}")

@@ -26,6 +26,7 @@ SENTENCE_VARIANTS = {
     ("variants", "document", "rules"): "rules only, document",
     ("variants", "context_free", "rules"): "rules only, context-free",
     ("variants", "context_free", "classifier"): "classifier only, context-free",
+    ("variants", "context_free", "textcat"): "spaCy textcat only, context-free",
 }
 ENTITY_VARIANTS = {("variants", "rules"): "rules only", ("variants", "model"): "ner model only"}
 
@@ -325,23 +326,23 @@ def headline(metrics: dict[str, Any], report_path: Path | None = None) -> str:
     lines = [
         f"Gold: {meta['documents']} document(s), {meta['units']} units, {meta['entities']} entities",
         "",
-        f"{'Sentences':<32}{'accuracy':>9}{'macro-F1':>10}",
+        f"{'Sentences':<36}{'accuracy':>9}{'macro-F1':>10}",
     ]
     for path, name in sentence_systems(sentences).items():
         scores = _get(sentences, path)
-        lines.append(f"  {name:<30}{scores['acc']:>9.3f}{scores['macro_f']:>10.3f}")
+        lines.append(f"  {name:<34}{scores['acc']:>9.3f}{scores['macro_f']:>10.3f}")
     doc = sentences["document"]
     lines.append(f"  unit boundaries: P {doc['boundary_p']:.3f}  R {doc['boundary_r']:.3f}  F1 {doc['boundary_f']:.3f}")
-    lines += ["", f"{'Entities (F1)':<32}{'exact':>9}{'overlap':>10}" + "".join(f"{t:>10}" for t in ENTITY_LABELS)]
+    lines += ["", f"{'Entities (F1)':<36}{'exact':>9}{'overlap':>10}" + "".join(f"{t:>10}" for t in ENTITY_LABELS)]
     for path, name in entity_systems(entities).items():
         scores = _get(entities, path)
-        lines.append(f"  {name:<30}{scores['f']:>9.3f}{scores['overlap_f']:>10.3f}"
+        lines.append(f"  {name:<34}{scores['f']:>9.3f}{scores['overlap_f']:>10.3f}"
                      + "".join(f"{scores['per_type'][t]['f']:>10.3f}" for t in ENTITY_LABELS))
     corpora = metrics["segmentation"]["corpora"]
     if corpora:
-        lines += ["", f"{'Segmentation (token F1)':<28}" + "".join(f"{name:>10}" for name in corpora)]
+        lines += ["", f"{'Segmentation (token F1)':<36}" + "".join(f"{name:>12}" for name in corpora)]
         for seg in metrics["segmentation"]["segmenters"]:
-            lines.append(f"  {seg:<26}" + "".join(f"{c['scores'][seg]['f']:>10.3f}" for c in corpora.values()))
+            lines.append(f"  {seg:<34}" + "".join(f"{c['scores'][seg]['f']:>12.3f}" for c in corpora.values()))
     for skipped in metrics["segmentation"]["skipped"]:
         lines.append(f"  skipped {skipped}")
     lines += ["", f"Time: {meta['seconds']:.1f} s" + (f"   report: {report_path}" if report_path else "")]

@@ -12,7 +12,7 @@ import spacy
 from spacy.training import Example
 
 from ..gold import GoldDoc, load_gold, to_examples
-from ..labels import ENTITY_LABELS, SENTENCE_LABELS
+from ..labels import ENTITY_LABELS, SENTENCE_LABELS, UNITS_KEY
 from .baselines import constant_labeller, jieba_examples, majority_label, relabelled, section_only_examples
 from .scorer import PolicyScorer, score_entities, score_units
 from .segmentation import DEFAULT_SEG_LINES, evaluate_segmentation
@@ -47,6 +47,30 @@ def sentence_variants(nlp, examples: list[Example]) -> dict[str, Any]:
         for eg in examples:
             tagger(eg.predicted)
     return variants
+
+
+TEXTCAT_DIR = Path(__file__).resolve().parents[2] / "models" / "textcat"
+
+
+def textcat_variant(nlp, examples: list[Example], path: Path = TEXTCAT_DIR) -> dict[str, Any]:
+    """The spaCy textcat alternative (``pipeline/train/textcat.py``) labelling each unit alone,
+    when its artefact is there; the tagger's own labels are restored afterwards."""
+    if not (path / "config.cfg").exists() or "policy_sentence_rules" not in nlp.pipe_names:
+        return {}
+    from ..train.textcat import TextcatClassifier
+
+    textcat = TextcatClassifier.from_disk(path)
+    for eg in examples:
+        units = list(eg.predicted.spans.get(UNITS_KEY, []))
+        if units:
+            labels = textcat.predict([[t.text for t in span if not t.is_space] for span in units])
+            for span, label in zip(units, labels, strict=True):
+                span._.label = str(label)
+    scores = group(score_units(examples), "units_")
+    tagger = nlp.get_pipe("policy_sentence_rules")
+    for eg in examples:
+        tagger(eg.predicted)
+    return scores
 
 
 def entity_variants(nlp, examples: list[Example]) -> dict[str, Any]:
@@ -117,6 +141,9 @@ def run_evaluation(
         "document": sentence_variants(nlp, examples),
         "context_free": sentence_variants(nlp, context_free_examples),
     }
+    textcat = textcat_variant(nlp, context_free_examples)
+    if textcat:
+        variants["context_free"]["textcat"] = textcat
     entity_alone = entity_variants(nlp, examples)
     clock.lap("variants")
     majority = majority_label(examples)
