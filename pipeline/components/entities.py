@@ -45,8 +45,25 @@ _PRECEDENCE = {LAW: 0, QUANTITY: 1, ORG: 2}
 MERGE_MODES = ("off", "rules_first", "model_first", "extend")
 
 
+_LINE_BREAKS = "\n\r\u2028\u2029"
+
+
 def enclosed_ranges(text: str, pairs: list[list[str]]) -> list[tuple[int, int]]:
-    """Character ranges (inclusive of the marks) enclosed by each opening/closing pair."""
+    """Character ranges (inclusive of the marks) enclosed by each opening/closing pair.
+
+    A pair does not cross a line break (units end at line breaks): a mark left open at the end
+    of a line encloses nothing.
+    """
+    ranges = []
+    offset = 0
+    for line in re.split(f"([{_LINE_BREAKS}])", text):
+        if line and line not in _LINE_BREAKS:
+            ranges.extend((offset + a, offset + b) for a, b in _line_ranges(line, pairs))
+        offset += len(line)
+    return ranges
+
+
+def _line_ranges(text: str, pairs: list[list[str]]) -> list[tuple[int, int]]:
     ranges = []
     for opener, closer in pairs:
         if opener == closer:
@@ -127,11 +144,10 @@ class EntityRules(RuleComponent):
         )
         self.matcher.add("ORG_NAME", [[strong]])
         self.matcher.add("ORG_SINGLE", [[{"TEXT": {"REGEX": org["single_token"]}}]])
+        inner = {"ORTH": {"NOT_IN": [law["open"], law["close"]]},
+                 "TEXT": {"REGEX": law["title_token"]}, "OP": "+"}
         self.matcher.add(
-            LAW,
-            [[{"ORTH": law["open"]}, {"ORTH": {"NOT_IN": [law["open"], law["close"]]}, "OP": "+"},
-              {"ORTH": law["close"]}]],
-            greedy="LONGEST",
+            LAW, [[{"ORTH": law["open"]}, inner, {"ORTH": law["close"]}]], greedy="LONGEST"
         )
         self.matcher.add("LAW_UNMARKED", [[{"ORTH": {"IN": sorted(self._unmarked_laws)}}]])
         num = {"TEXT": {"REGEX": qty["number_token"]}}
@@ -189,6 +205,7 @@ class EntityRules(RuleComponent):
                 checked = self._org(ORG, span, titles)
             else:
                 checked = Span(doc, span.start, span.end, label=span.label_)
+            checked = _trim(checked) if checked is not None else None
             if checked is not None:
                 model.append(checked)
         return merge_spans(rules, model, mode=mode, model_labels=model_labels)
@@ -212,7 +229,8 @@ class EntityRules(RuleComponent):
                 span = self._quantity(doc, span, blocked)
             else:
                 span = self._org(key, span, titles)
-            if span is not None and len(span):
+            span = _trim(span) if span is not None else None
+            if span is not None:
                 spans.append(span)
         return _resolve(spans)
 
@@ -332,6 +350,27 @@ def merge_spans(
             taken.append(span)
             occupied |= tokens
     return sorted(taken, key=lambda s: s.start)
+
+
+def _trim(span: Span) -> Span | None:
+    """The span without whitespace tokens at its edges (None when nothing is left).
+
+    Entity spans never start or end with whitespace; the extensions set on ``span`` are kept.
+    """
+    start, end = span.start, span.end
+    doc = span.doc
+    while start < end and not doc[start].text.strip():
+        start += 1
+    while end > start and not doc[end - 1].text.strip():
+        end -= 1
+    if start == end:
+        return None
+    if (start, end) == (span.start, span.end):
+        return span
+    out = Span(doc, start, end, label=span.label_)
+    for name in ("value", "value_max", "unit", "approx"):
+        setattr(out._, name, getattr(span._, name))
+    return out
 
 
 def _resolve(spans: list[Span]) -> list[Span]:

@@ -83,3 +83,17 @@ def test_entities_never_overlap(nlp, seed_text):
     ends = [(e.start_char, e.end_char) for e in doc.ents]
     assert all(a[1] <= b[0] for a, b in zip(ends, ends[1:], strict=False))
     assert all(seed_text[e.start_char:e.end_char] == e.text for e in doc.ents)
+
+
+def test_a_title_does_not_cross_a_line_break(nlp):
+    doc = nlp("根据《\n中华人民共和国著作权法\n》第五条。")
+    assert [e.text for e in doc.ents if e.label_ == "LAW"] == []
+    doc = nlp("学习《民法典》。\n印发《\n工作\n方案》。")
+    assert [(e.text, e.label_) for e in doc.ents if e.label_ == "LAW"] == [("民法典", "LAW")]
+
+
+def test_entity_spans_never_start_or_end_with_whitespace(nlp):
+    doc = nlp("根据《 中华人民共和国著作权法 》第五条,共 12 人。\n\n区司法局\n")
+    assert doc.ents
+    assert all(e.text == e.text.strip() for e in doc.ents)
+    assert ("中华人民共和国著作权法", "LAW") in [(e.text, e.label_) for e in doc.ents]
