@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
            "七": 7, "八": 8, "九": 9}
 _SMALL = {"十": 10, "百": 100, "千": 1000}
 _LARGE = {"万": 10_000, "亿": 100_000_000}
@@ -18,7 +18,7 @@ def to_halfwidth(text: str) -> str:
 
 
 def parse_chinese(text: str) -> float | None:
-    """十 → 10, 二十五 → 25, 一百零三 → 103, 三千万 → 30000000, 二〇二二 → 2022 (digit by digit)."""
+    """十 → 10, 二十五 → 25, 一百零三 → 103, 三千万 → 30000000, 二〇二二 / 二○二二 → 2022 (digit by digit)."""
     if not text:
         return None
     if all(c in _DIGITS for c in text) and len(text) > 1:

@@ -175,6 +175,7 @@ class EntityRules(RuleComponent):
         )
         self._qty = qty
         self._fused = compile_pattern(qty["fused_token"], "quantity.json")
+        self._year = compile_pattern(qty["year_number"], "quantity.json")
         self._units_by_length = sorted(qty["unit"] + qty["percent_sign"], key=len, reverse=True)
 
     def __call__(self, doc: Doc) -> Doc:
@@ -258,7 +259,7 @@ class EntityRules(RuleComponent):
         number_text, unit = parsed["number_text"], parsed["unit"]
         if number_text == self._qty["article_numeral"]:
             return None
-        if unit == self._qty["year_unit"] and re.fullmatch(r"(?:1[89]|20|21)\d\d", number_text):
+        if unit == self._qty["year_unit"] and self._year.match(number_text):
             return None
         if span.end < len(doc) and doc[span.end].text.startswith(("年", "月", "日", "号")) and not unit:
             return None

@@ -58,10 +58,20 @@ def test_range_is_one_span(nlp):
         "落实调解“七进”活动。",  # a number inside a slogan
         "潞州司发〔2023〕1号",  # a document number
         "截至12月30日。",  # a date
+        "一九五二年，国民经济恢复。",  # a year in Chinese numerals
+        "到二〇三五年基本实现。",  # a year with 〇
+        "二○二三年工作。",  # a year with ○ (U+25CB) as zero
+        "二零二三年工作。",  # a year with 零
+        "一九五三年到一九五七年的计划。",  # a range of years
     ],
 )
 def test_excluded_numbers(nlp, text):
     assert quantities(nlp, text) == []
+
+
+def test_durations_in_chinese_numerals_are_kept(nlp):
+    found = quantities(nlp, "用五年时间，三十年来，一百年。")
+    assert [(f[0], f[1], f[2]) for f in found] == [("五年", 5, "年"), ("三十年", 30, "年"), ("一百年", 100, "年")]
 
 
 def test_org_keeps_administrative_prefix(ents_of):
