@@ -40,7 +40,7 @@ def parse_chinese(text: str) -> float | None:
 
 
 def parse_number(text: str) -> float | None:
-    """A number with optional 万/亿 multipliers: 13万 → 130000, 1.2万亿 → 1.2e12, 三 → 3."""
+    """A number with optional 万/亿 multipliers: 13万 → 130000, 1.2万亿 → 1.2e12, 三 → 3, 三点二 → 3.2."""
     text = to_halfwidth(text).replace(",", "").replace("，", "")
     match = _ARABIC.match(text)
     if match:
@@ -52,6 +52,17 @@ def parse_number(text: str) -> float | None:
                 value *= _SMALL[char]
             else:
                 return None
+        return value
+    if "点" in text:  # 十二点五 → 12.5, 三点五亿 → 3.5e8: the digits after 点 are read one by one
+        whole, _, fraction = text.partition("点")
+        multipliers = fraction.lstrip("".join(_DIGITS))
+        digits = fraction[: len(fraction) - len(multipliers)]
+        value = parse_chinese(whole)
+        if value is None or not digits or any(c not in _LARGE for c in multipliers):
+            return None
+        value = float(f"{int(value)}." + "".join(str(_DIGITS[c]) for c in digits))
+        for char in multipliers:
+            value *= _LARGE[char]
         return value
     return parse_chinese(text)
 

@@ -158,6 +158,8 @@ class EntityRules(RuleComponent):
         before = {"TEXT": {"IN": qty["approx_before"]}, "OP": "?"}
         rng = {"TEXT": {"IN": qty["range"]}}
         sign = {"TEXT": {"IN": qty["percent_sign"]}}
+        pct_word = {"TEXT": {"REGEX": qty["percent_word_token"]}}
+        pct_prefix = {"TEXT": {"IN": sorted(qty["percent_words"])}}
         self.matcher.add(
             QUANTITY,
             [
@@ -170,6 +172,9 @@ class EntityRules(RuleComponent):
                 [before, num, rng, pct],
                 [before, num, sign, rng, num, sign],
                 [before, fused, after],
+                [before, pct_word, after],
+                [before, pct_prefix, num, after],
+                [before, pct_word, rng, pct_word, after],
             ],
             greedy="LONGEST",
         )
@@ -272,7 +277,7 @@ class EntityRules(RuleComponent):
 
     def normalise(self, surface: str) -> dict | None:
         """Value, unit and approximation of a quantity: 13万余人 → 130000, 人, 余."""
-        text = to_halfwidth(surface)
+        text = "".join(to_halfwidth(surface).split())
         approx = None
         for marker in self._qty["approx_before"]:
             if text.startswith(marker):
@@ -282,7 +287,11 @@ class EntityRules(RuleComponent):
                 approx, text = marker, text[: -len(marker)]
                 break
         unit = ""
-        for candidate in self._units_by_length:
+        for word, word_unit in self._qty["percent_words"].items():
+            if text.startswith(word):
+                unit, text = word_unit, text.replace(word, "")
+                break
+        for candidate in self._units_by_length if not unit else ():
             candidate = to_halfwidth(candidate)
             if text.endswith(candidate):
                 unit, text = candidate, text[: -len(candidate)]

@@ -34,6 +34,12 @@ def test_nothing_else_inside_a_title(ents_of):
         ("全年提高0.7个百分点。", ("0.7个百分点", 0.7, "百分点", None)),
         ("总额达到1.2万亿元。", ("1.2万亿元", 1.2e12, "元", None)),
         ("增长5.4%。", ("5.4%", 5.4, "%", None)),
+        ("增长百分之十二点五。", ("百分之十二点五", 12.5, "%", None)),
+        ("占百分之五十。", ("百分之五十", 50, "%", None)),
+        ("下降百分之三点二左右。", ("百分之三点二左右", 3.2, "%", "左右")),
+        ("下降百分之零点五。", ("百分之零点五", 0.5, "%", None)),
+        ("千分之三。", ("千分之三", 3, "‰", None)),
+        ("投资三点五亿元。", ("三点五亿元", 3.5e8, "元", None)),
     ],
 )
 def test_quantities_are_normalised(nlp, text, expected):
@@ -67,6 +73,13 @@ def test_range_is_one_span(nlp):
 )
 def test_excluded_numbers(nlp, text):
     assert quantities(nlp, text) == []
+
+
+def test_percentage_in_words_range_and_split_tokens(nlp):
+    found = quantities(nlp, "提高百分之十到百分之十五。")
+    assert [(f[0], f[1], f[2]) for f in found] == [("百分之十到百分之十五", 10, "%")]
+    doc = nlp("占百分之 十二点五。")  # 百分之 and its number as two tokens
+    assert [(e._.value, e._.unit) for e in doc.ents if e.label_ == "QUANTITY"] == [(12.5, "%")]
 
 
 def test_durations_in_chinese_numerals_are_kept(nlp):
