@@ -120,6 +120,10 @@ class EntityRules(RuleComponent):
         self.matcher = Matcher(self.vocab)
         self._org_names = set(org["names"])
         self._unmarked_laws = set(law["unmarked"])
+        self._title_strip = compile_pattern(law["title_strip"], "law.json")
+        self._document_title = compile_pattern(law["document_title"], "law.json")
+        self._document_endings = tuple(sorted(law["document_endings"], key=len, reverse=True))
+        self._not_document_endings = tuple(law["not_document_endings"])
         self._generic = set(org["generic"])
         self._single_stop = set(org["single_token_stop"])
         self._not_admin = set(org["not_admin"])
@@ -227,6 +231,8 @@ class EntityRules(RuleComponent):
             span = doc[start:end]
             if key == LAW:
                 span = Span(doc, start + 1, end - 1, label=LAW)
+                if not self.is_document_title(span.text):
+                    continue
             elif key == "LAW_UNMARKED":
                 if _inside(span.start_char, span.end_char, quotes + titles):
                     continue
@@ -239,6 +245,19 @@ class EntityRules(RuleComponent):
             if span is not None:
                 spans.append(span)
         return _resolve(spans)
+
+    def is_document_title(self, title: str) -> bool:
+        """Whether a title in 《》 names a law, regulation, normative document, plan, scheme, list or
+        chart: it ends in a document type (law.json ``document_endings``) once trailing
+        parentheticals and draft markers (（试行）, （2021—2025年）, 草案) are taken off."""
+        core, previous = to_halfwidth(title).strip(), None
+        while core and core != previous:
+            previous, core = core, self._title_strip.sub("", core)
+        if not core:
+            return False
+        if self._document_title.search(core):
+            return True
+        return core.endswith(self._document_endings) and not core.endswith(self._not_document_endings)
 
     def _org(self, key: str, span: Span, titles) -> Span | None:
         text = span.text

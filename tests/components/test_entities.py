@@ -120,3 +120,32 @@ def test_entity_spans_never_start_or_end_with_whitespace(nlp):
     assert doc.ents
     assert all(e.text == e.text.strip() for e in doc.ents)
     assert ("中华人民共和国著作权法", "LAW") in [(e.text, e.label_) for e in doc.ents]
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["柳柳州", "狼洞的外婆", "阵地", "人民日报", "孙子兵法", "政府工作报告"],
+)
+def test_titles_of_works_that_are_not_documents_are_not_law(ents_of, title):
+    assert ents_of(f"推出《{title}》等作品。") == []
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "浙江省海洋经济高质量发展促进条例",
+        "行政执法责任制度(试行)",
+        "法治政府建设实施纲要(2021-2025)",
+        "某市发展规划（2021—2025年）",
+        "反分裂国家法（草案）",
+        "农村人民公社工作条例（试行草案）",
+        "纲要草案",
+        "建议",
+        "行政执法流程图",
+        "巴黎协定",
+        "中国制造2025",
+        "关于进一步推动经济运行回升向好的若干政策措施",
+    ],
+)
+def test_titles_of_documents_are_law(ents_of, title):
+    assert (title, "LAW") in ents_of(f"根据《{title}》开展工作。")
