@@ -11,6 +11,7 @@ the weights (a few MB) and loading to well under a second.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -101,14 +102,17 @@ class SentenceClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
     def feature_names(self, X: Iterable[Sequence[str]]) -> dict[int, str]:
-        """Names of the hashed features that occur in ``X`` (hashing keeps no vocabulary)."""
+        """Names of the hashed features that occur in ``X`` (hashing keeps no vocabulary); a bucket
+        several n-grams share is named by the most frequent of them."""
         X = [list(tokens) for tokens in X]
         names: dict[int, str] = {}
         for analyzer, offset, size, prefix in (
             (word_ngrams, 0, self.word_features, ""),
             (char_ngrams, self.word_features, self.char_features, "char:"),
         ):
-            ngrams = sorted({g for tokens in X for g in analyzer(tokens)})
+            # Buckets collide: name each by its most frequent n-gram in X.
+            counts = Counter(g for tokens in X for g in analyzer(tokens))
+            ngrams = sorted(counts, key=lambda g: (-counts[g], g))
             hashed = _hasher(_identity, size).transform([[g] for g in ngrams])
             for row, ngram in enumerate(ngrams):
                 names.setdefault(offset + int(hashed.indices[hashed.indptr[row]]), prefix + ngram)
