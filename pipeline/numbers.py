@@ -53,6 +53,7 @@ def parse_number(text: str) -> float | None:
             else:
                 return None
         return value
+    text = text.replace("點", "点")  # the traditional form
     if "点" in text:  # 十二点五 → 12.5, 三点五亿 → 3.5e8: the digits after 点 are read one by one
         whole, _, fraction = text.partition("点")
         multipliers = fraction.lstrip("".join(_DIGITS))

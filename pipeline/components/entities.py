@@ -185,6 +185,8 @@ class EntityRules(RuleComponent):
         self._qty = qty
         self._fused = compile_pattern(qty["fused_token"], "quantity.json")
         self._year = compile_pattern(qty["year_number"], "quantity.json")
+        self._percent_units = {to_halfwidth(u) for u in qty["percent_sign"]} | set(
+            qty["percent_words"].values())
         self._units_by_length = sorted(qty["unit"] + qty["percent_sign"], key=len, reverse=True)
 
     def __call__(self, doc: Doc) -> Doc:
@@ -281,7 +283,7 @@ class EntityRules(RuleComponent):
         if parsed is None:
             return None
         number_text, unit = parsed["number_text"], parsed["unit"]
-        if number_text == self._qty["article_numeral"]:
+        if number_text == self._qty["article_numeral"] and unit not in self._percent_units:
             return None
         if unit == self._qty["year_unit"] and self._year.match(number_text):
             return None
