@@ -179,6 +179,7 @@ class EntityRules(RuleComponent):
                 [before, pct_word, after],
                 [before, pct_prefix, num, after],
                 [before, pct_word, rng, pct_word, after],
+                [before, pct_word, rng, num, after],
             ],
             greedy="LONGEST",
         )

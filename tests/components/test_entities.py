@@ -80,6 +80,9 @@ def test_excluded_numbers(nlp, text):
 def test_percentage_in_words_range_and_split_tokens(nlp):
     found = quantities(nlp, "提高百分之十到百分之十五。")
     assert [(f[0], f[1], f[2]) for f in found] == [("百分之十到百分之十五", 10, "%")]
+    found = quantities(nlp, "增长目标定为百分之八至九。")
+    assert [(f[0], f[1], f[2]) for f in found] == [("百分之八至九", 8, "%")]
+    assert nlp("定为百分之八至九。").ents[0]._.value_max == 9
     doc = nlp("占百分之 十二点五。")  # 百分之 and its number as two tokens
     assert [(e._.value, e._.unit) for e in doc.ents if e.label_ == "QUANTITY"] == [(12.5, "%")]
 
