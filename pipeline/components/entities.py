@@ -150,8 +150,14 @@ class EntityRules(RuleComponent):
         self.matcher.add("ORG_SINGLE", [[{"TEXT": {"REGEX": org["single_token"]}}]])
         inner = {"ORTH": {"NOT_IN": [law["open"], law["close"]]},
                  "TEXT": {"REGEX": law["title_token"]}, "OP": "+"}
+        line_break = {"TEXT": {"REGEX": law["title_line_break"]}}
         self.matcher.add(
-            LAW, [[{"ORTH": law["open"]}, inner, {"ORTH": law["close"]}]], greedy="LONGEST"
+            LAW,
+            [
+                [{"ORTH": law["open"]}, inner, {"ORTH": law["close"]}],
+                [{"ORTH": law["open"]}, line_break, inner, line_break, {"ORTH": law["close"]}],
+            ],
+            greedy="LONGEST",
         )
         self.matcher.add("LAW_UNMARKED", [[{"ORTH": {"IN": sorted(self._unmarked_laws)}}]])
         num = {"TEXT": {"REGEX": qty["number_token"]}}
