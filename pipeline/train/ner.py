@@ -27,7 +27,6 @@ import gzip
 import json
 import os
 import random
-import shutil
 import sys
 import tempfile
 import time
@@ -47,6 +46,7 @@ from ..components.entities import EntityRules
 from ..errors import Errors, Warnings
 from ..labels import ENTITY_LABELS, LAW, ORG, QUANTITY
 from ..units import iter_units
+from .artefacts import install_artefact
 
 PACKAGE = Path(__file__).resolve().parents[1]
 REPO = PACKAGE.parent
@@ -477,21 +477,6 @@ def evaluate_model(ner_nlp: Language, nlp: Language, rules: EntityRules, silver_
 
 def _write(docs: list[Doc], path: Path) -> None:
     DocBin(docs=docs, store_user_data=False).to_disk(path)
-
-
-def install_artefact(source: Path, output_dir: Path) -> None:
-    """Replace the pipeline files in ``output_dir``; other files (the hand check) stay."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    for item in source.iterdir():
-        target = output_dir / item.name
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-        if item.is_dir():
-            shutil.copytree(item, target)
-        else:
-            shutil.copy2(item, target)
 
 
 def train_ner(output_dir: Path, *, seed: int = 0) -> dict:

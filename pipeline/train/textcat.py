@@ -28,7 +28,6 @@ import json
 import os
 import platform
 import random
-import shutil
 import sys
 import tempfile
 import time
@@ -45,6 +44,7 @@ from spacy.util import registry
 from spacy.vocab import Vocab
 
 from ..labels import OTHER, PROBLEM, RESPONSIBILITY, SENTENCE_LABELS
+from .artefacts import install_artefact
 
 PACKAGE = Path(__file__).resolve().parents[1]
 REPO = PACKAGE.parent
@@ -395,21 +395,6 @@ def train_textcat(
     log(f"textcat saved to {output_dir} ({metrics['size_bytes'] / 1e6:.1f} MB) in "
         f"{timings['total_seconds']:.0f} s")
     return metrics
-
-
-def install_artefact(source: Path, output_dir: Path) -> None:
-    """Replace the pipeline files in ``output_dir`` with those of ``source``."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    for item in source.iterdir():
-        target = output_dir / item.name
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
-        if item.is_dir():
-            shutil.copytree(item, target)
-        else:
-            shutil.copy2(item, target)
 
 
 def artefact_bytes(output_dir: Path) -> int:
