@@ -158,3 +158,16 @@ def test_law_title_on_a_line_of_its_own(ents_of):
     # scraped pages put a long title on its own line between the marks: the entity is that line
     assert ents_of("根据《\n中华人民共和国著作权法\n》第五条") == [("中华人民共和国著作权法", "LAW")]
     assert ents_of("认真贯彻《\n行政复议法。\n全面推进工作。") == []
+
+
+def test_prefix_merge_takes_only_the_models_left_extensions(nlp):
+    from pipeline.components.entities import merge_spans
+
+    doc = nlp.make_doc("陕西省人民政府与联合国教科文组织签署协议。")
+    rule = doc.char_span(2, 7, label="ORG")  # 省人民政府
+    extension = doc.char_span(0, 7, label="ORG")  # 陕西省人民政府
+    addition = doc.char_span(8, 16, label="ORG", alignment_mode="expand")
+    got = merge_spans([rule], [extension, addition], mode="prefix", model_labels=["ORG"])
+    assert [s.text for s in got] == ["陕西省人民政府"]
+    got = merge_spans([rule], [extension, addition], mode="extend", model_labels=["ORG"])
+    assert [s.text for s in got] == ["陕西省人民政府", addition.text]

@@ -42,7 +42,17 @@ def test_default_pipeline_gates_the_ner():
     assert cfg["components"]["policy_entity_rules"]["model_labels"] == ["ORG"]
 
 
-def test_gate_does_not_change_the_entities_where_the_ner_matters(nlp):
+@pytest.fixture
+def merge_extend(nlp):
+    """All the ner's ORG spans reach the output (the default ``prefix`` keeps only extensions)."""
+    rules = nlp.get_pipe("policy_entity_rules")
+    saved = rules.merge
+    rules.merge = "extend"
+    yield
+    rules.merge = saved
+
+
+def test_gate_does_not_change_the_entities_where_the_ner_matters(nlp, merge_extend):
     assert nlp.get_pipe("ner").gate_chars
     gated = ents(nlp(TEXT))
     with ungated(nlp):
