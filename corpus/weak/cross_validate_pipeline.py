@@ -7,22 +7,25 @@ Needs the weak units cached as JSONL in /tmp/wk/units_new.jsonl (one WeakUnit.__
 sample_weak_labels.py for how they are made). Run from the repository root:
     .venv/bin/python corpus/weak/cross_validate_pipeline.py
 """
-import csv, json
+import csv
+import json
 from collections import Counter, defaultdict
 from pathlib import Path
-import numpy as np
-from sklearn.model_selection import GroupKFold
+
 from sklearn.metrics import f1_score
+from sklearn.model_selection import GroupKFold
+
 import pipeline
 from pipeline.sklearn_classifier import SentenceClassifier
-from pipeline.train.sentence import trainable, DEFAULT_PARAMS
+from pipeline.train.sentence import DEFAULT_PARAMS, trainable
 from pipeline.train.weak import WeakUnit
 
 rows = list(csv.DictReader(open("corpus/weak/checked_sample.tsv", encoding="utf-8"), delimiter="\t"))
 texts = {}
 for f in Path("corpus/reports").glob("*.jsonl"):
     for line in open(f, encoding="utf-8"):
-        r = json.loads(line); texts[r["doc_id"]] = r["text"]
+        record = json.loads(line)
+        texts[record["doc_id"]] = record["text"]
 units = [WeakUnit(**json.loads(line)) for line in open("/tmp/wk/units_new.jsonl", encoding="utf-8")]
 units = trainable(units)
 docs = sorted(texts)
@@ -35,7 +38,8 @@ for w in (0.5, 1.0, 1.5, 2.0):
 pred = defaultdict(dict)
 folds = GroupKFold(3).split(docs, groups=docs)
 for train_idx, test_idx in folds:
-    train_docs = {docs[i] for i in train_idx}; test_docs = {docs[i] for i in test_idx}
+    train_docs = {docs[i] for i in train_idx}
+    test_docs = {docs[i] for i in test_idx}
     tr = [u for u in units if u.doc_id in train_docs]
     clf.estimator = SentenceClassifier(**DEFAULT_PARAMS).fit([u.tokens for u in tr], [u.label for u in tr])
     for doc_id in sorted(test_docs):
@@ -52,13 +56,14 @@ for train_idx, test_idx in folds:
                 pred[name][(doc_id, s.start_char, s.end_char)] = s._.label
         for r in sample:
             d = nlp(texts[doc_id][int(r["start"]):int(r["end"])])
-            for name, (comb, w) in settings.items():
+            for name, (comb, _) in settings.items():
                 tagger.combination = comb
                 tagger(d)
                 pred["cf_" + name][(doc_id, int(r["start"]), int(r["end"]))] = d.spans["units"][0]._.label
-        tagger.combination = "pooled"; tagger.classifier_weight[True] = 0.5
+        tagger.combination = "pooled"
+        tagger.classifier_weight[True] = 0.5
 gold = [r["checked_label"] for r in rows]
 labels = sorted(set(gold))
 for name in pred:
     p = [pred[name].get((r["doc_id"], int(r["start"]), int(r["end"])), "MISSING") for r in rows]
-    print(f"{name:22s} acc {sum(a == b for a, b in zip(gold, p)) / len(gold):.3f} macroF1 {f1_score(gold, p, labels=labels, average='macro', zero_division=0):.3f} missing {Counter(p)['MISSING']}")
+    print(f"{name:22s} acc {sum(a == b for a, b in zip(gold, p, strict=True)) / len(gold):.3f} macroF1 {f1_score(gold, p, labels=labels, average='macro', zero_division=0):.3f} missing {Counter(p)['MISSING']}")
