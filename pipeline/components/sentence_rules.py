@@ -102,7 +102,9 @@ class SentenceRules(RuleComponent):
                 scores = self.cue_scores(span.text, own, weight=self.heading_context_weight)
             else:
                 scores = self.cue_scores(span.text, context)
-                if any(i in quantity_tokens for i in range(span.start, span.end)):
+                if context not in self.quantity_bonus.get("not_under", ()) and any(
+                    i in quantity_tokens for i in range(span.start, span.end)
+                ):
                     scores[self.quantity_bonus["label"]] += float(self.quantity_bonus["weight"])
                 if (
                     previous is not None

@@ -92,6 +92,7 @@ def analyse(text: str, rules: StructureRules) -> tuple[list[UnitInfo], dict[str,
     lines = [(a, b) for a, b in _lines(text) if text[a:b].strip()]
     meta: dict[str, object] = {}
     body_line = _find_body_start(text, lines, rules)
+    body_end = _find_body_end(text, lines, rules, body_line)
     header_titles: list[str] = []
     for a, b in lines[:body_line]:
         line = text[a:b].strip()
@@ -116,7 +117,7 @@ def analyse(text: str, rules: StructureRules) -> tuple[list[UnitInfo], dict[str,
             line_idx += 1
         unit = UnitInfo(start, end, line_idx)
         unit_text = text[start:end]
-        if line_idx < body_line:
+        if line_idx < body_line or line_idx >= body_end:
             unit.is_chrome = True
         else:
             unit.heading_level = rules.heading_level(unit_text)
@@ -160,6 +161,17 @@ def _find_body_start(text: str, lines: list[tuple[int, int]], rules: StructureRu
         if len(line) >= 60 or (len(line) >= 20 and line[-1] in END_MARKS):
             return i
     return limit if saw_chrome else 0
+
+
+def _find_body_end(text: str, lines: list[tuple[int, int]], rules: StructureRules, body_start: int) -> int:
+    """Index after the last body line: the page footer (share/print widgets, site credits) is the
+    run of chrome lines at the end of the page."""
+    end = len(lines)
+    while end > body_start + 1 and len(lines) - end < rules.header_max_lines:
+        if not rules.is_chrome_line(text[lines[end - 1][0] : lines[end - 1][1]].strip()):
+            break
+        end -= 1
+    return end
 
 
 @Language.factory(

@@ -107,3 +107,9 @@ def test_unknown_combination_is_a_coded_error(nlp, tmp_path):
     path.write_text(json.dumps(cues, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(ValueError, match="combination"):
         SentenceRules("t", cues=str(path), headings="headings.json")
+
+
+def test_a_figure_under_a_task_heading_is_a_target(units_of):
+    got = labels(units_of, "一、2023年工作回顾\n新建学校10所。\n二、2024年主要任务\n（一）扩大有效投资。实施重大项目600个。\n")
+    assert got["新建学校10所。"] == "achievement"
+    assert got["实施重大项目600个。"] == "plan"

@@ -69,3 +69,15 @@ def test_provincial_page_chrome_is_other(nlp):
     labels = [(s.text, s._.label) for s in doc.spans["units"]]
     assert all(label == "other" for _, label in labels)
     assert doc._.meta["title"] == "2026年某省政府工作报告"
+
+
+def test_page_footer_is_chrome(nlp):
+    text = BODY + "分享到：\n【打印】【关闭】\n扫一扫在手机打开当前页\n主办单位：某某区人民政府办公室  晋ICP备05001234号\n"
+    doc = nlp(text)
+    units = {s.text: s for s in doc.spans["units"]}
+    for footer in ("分享到：", "【打印】【关闭】", "扫一扫在手机打开当前页"):
+        assert units[footer]._.is_chrome and units[footer]._.label == "other"
+    assert not units["队伍建设不足。"]._.is_chrome
+    # a body ending in a sentence keeps it
+    body = nlp(BODY)
+    assert not body.spans["units"][-1]._.is_chrome
