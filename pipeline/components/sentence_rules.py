@@ -60,6 +60,7 @@ class SentenceRules(RuleComponent):
         if self.combination not in COMBINATIONS:
             raise ValueError(Errors.E018.format(value=self.combination, allowed=", ".join(COMBINATIONS)))
         self.subheading_overrides = set(cues["subheading_overrides"])
+        self.suppressed_under = {key: tuple(labels) for key, labels in cues.get("suppressed_under", {}).items()}
         self.sections = [
             (entry["label"], compile_pattern(entry["pattern"], "headings.json"))
             for entry in self.data["headings"]["sections"]
@@ -75,8 +76,9 @@ class SentenceRules(RuleComponent):
         scores = dict(self.bias)
         if context:
             scores[context] += self.context_weight if weight is None else weight
+        suppressed = self.suppressed_under.get(context, ()) if context else ()
         for label, pattern, cue_weight in self.cues:
-            if pattern.search(text):
+            if label not in suppressed and pattern.search(text):
                 scores[label] += cue_weight
         return scores
 

@@ -113,3 +113,14 @@ def test_a_figure_under_a_task_heading_is_a_target(units_of):
     got = labels(units_of, "一、2023年工作回顾\n新建学校10所。\n二、2024年主要任务\n（一）扩大有效投资。实施重大项目600个。\n")
     assert got["新建学校10所。"] == "achievement"
     assert got["实施重大项目600个。"] == "plan"
+
+
+def test_future_duties_are_plans(units_of):
+    text = (
+        "一、履行推进法治建设第一责任人职责情况\n局党组压实主体责任。\n"
+        "二、2024年工作安排\n落实企业安全生产主体责任。\n（一）深化法治建设，把依法行政作为政府的履职准则。\n"
+    )
+    got = labels(units_of, text)
+    assert got["局党组压实主体责任。"] == "responsibility"
+    assert got["落实企业安全生产主体责任。"] == "plan"
+    assert got["（一）深化法治建设，把依法行政作为政府的履职准则。"] == "plan"
