@@ -39,6 +39,23 @@ ENV_MODELS_DIR = "POLICY_PIPELINE_MODELS"
 ENV_PKUSEG_URL = "POLICY_PIPELINE_PKUSEG_URL"
 
 
+REPO_MODELS = Path(__file__).resolve().parent.parent / "models"
+
+
+def find_trained_model(model: str | Path, marker: str) -> Path:
+    """The folder of a trained model: an absolute path as given; a relative one under the models
+    folder, else under the repository's ``models/`` (where the small trained models are
+    committed, even when ``POLICY_PIPELINE_MODELS`` points the downloaded ones elsewhere),
+    whichever holds ``marker``."""
+    path = Path(model)
+    if path.is_absolute():
+        return path
+    for base in (models_dir(), REPO_MODELS):
+        if (base / path / marker).exists():
+            return base / path
+    return models_dir() / path
+
+
 def models_dir() -> Path:
     """Where downloaded and derived models live (git-ignored)."""
     if os.environ.get(ENV_MODELS_DIR):

@@ -55,3 +55,9 @@ def iter_chunks(text: str, start: int, end: int, max_len: int) -> Iterator[tuple
         start = cut
     if start < end:
         yield start, end
+
+
+def unit_tokens(span) -> list[str]:
+    """The words of a sentence unit (a spaCy Span) as the sentence classifiers see them,
+    whitespace tokens dropped: one definition for training and for the pipeline."""
+    return [t.text for t in span if not t.is_space]

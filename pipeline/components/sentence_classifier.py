@@ -18,29 +18,23 @@ from spacy.tokens import Doc, Span
 
 from ..errors import Errors
 from ..labels import UNITS_KEY
-from ..models import models_dir
+from ..models import find_trained_model
 from ..persistence import load_model
+from ..units import unit_tokens
 
 if not Span.has_extension("clf_scores"):
     Span.set_extension("clf_scores", default=None)
 
 MODEL_FILE = "model.skops"
 DEFAULT_MODEL = "sentence-classifier"
-REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
 
 
 def resolve_model_file(model: str | Path) -> Path:
-    """``model.skops`` in the given folder: absolute as given, relative under the models folder,
-    else under the repository's ``models/`` (where the trained classifier is committed)."""
+    """A ``.skops`` file as given, else ``model.skops`` in the folder ``find_trained_model`` finds."""
     path = Path(model)
     if path.suffix == ".skops":
         return path
-    if path.is_absolute():
-        return path / MODEL_FILE
-    for base in (models_dir(), REPO_MODELS):
-        if (base / path / MODEL_FILE).exists():
-            return base / path / MODEL_FILE
-    return REPO_MODELS / path / MODEL_FILE
+    return find_trained_model(path, MODEL_FILE) / MODEL_FILE
 
 
 @Language.factory("policy_sentence_classifier", default_config={"batch_size": 256})
@@ -66,10 +60,10 @@ class SentenceClassifierComponent:
         if self.estimator is None:
             raise ValueError(Errors.E015.format(name=self.name))
         units = list(doc.spans.get(UNITS_KEY, []))
+        classes = [str(c) for c in self.estimator.classes_]
         for start in range(0, len(units), self.batch_size):
             batch = units[start : start + self.batch_size]
-            probs = self.estimator.predict_proba([[t.text for t in span if not t.is_space] for span in batch])
-            classes = [str(c) for c in self.estimator.classes_]
+            probs = self.estimator.predict_proba([unit_tokens(span) for span in batch])
             for span, row in zip(batch, probs, strict=True):
                 span._.clf_scores = {label: float(p) for label, p in zip(classes, row, strict=True)}
         return doc

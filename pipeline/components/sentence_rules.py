@@ -11,6 +11,7 @@ from ..data_files import compile_pattern
 from ..errors import Errors
 from ..labels import OTHER, QUANTITY, SENTENCE_LABELS, UNITS_KEY
 from .base import RuleComponent
+from .sections import SectionStack
 
 # Written by policy_sentence_classifier when it runs; read here, so registered here too.
 if not Span.has_extension("clf_scores"):
@@ -66,12 +67,6 @@ class SentenceRules(RuleComponent):
             for entry in self.data["headings"]["sections"]
         ]
 
-    def section_label(self, heading_text: str) -> str | None:
-        for label, pattern in self.sections:
-            if pattern.search(heading_text):
-                return label
-        return None
-
     def cue_scores(self, text: str, context: str | None, *, weight: float | None = None) -> dict[str, float]:
         scores = dict(self.bias)
         if context:
@@ -85,7 +80,7 @@ class SentenceRules(RuleComponent):
     def __call__(self, doc: Doc) -> Doc:
         if UNITS_KEY not in doc.spans:
             raise ValueError(Errors.E015.format(name="policy_structure"))
-        stack: list[tuple[int, str | None]] = []
+        sections = SectionStack(self.sections, self.subheading_overrides)
         previous: Span | None = None
         quantity_tokens = {i for ent in doc.ents if ent.label_ == QUANTITY for i in range(ent.start, ent.end)}
         for span in doc.spans[UNITS_KEY]:
@@ -93,13 +88,7 @@ class SentenceRules(RuleComponent):
                 self._set(span, {label: (1.0 if label == OTHER else 0.0) for label in SENTENCE_LABELS})
                 continue
             level = span._.heading_level
-            if level:
-                while stack and stack[-1][0] >= level:
-                    stack.pop()
-            context = next((label for _, label in reversed(stack) if label), None)
-            own = self.section_label(span.text) if level else None
-            if own and context and own not in self.subheading_overrides:
-                own = None
+            own, context = sections.enter(span.text, level)
             if own:
                 scores = self.cue_scores(span.text, own, weight=self.heading_context_weight)
             else:
@@ -116,8 +105,6 @@ class SentenceRules(RuleComponent):
                     and previous._.score >= self.carry["min_score"]
                 ):
                     scores[self.carry["label"]] += float(self.carry["weight"])
-            if level:
-                stack.append((level, own))
             self._set(span, self.combine(scores, span._.clf_scores, has_context=bool(own or context)))
             previous = span
         return doc

@@ -44,26 +44,16 @@ from thinc.api import NumpyOps
 
 from ..errors import Errors
 from ..labels import UNITS_KEY
-from ..models import models_dir
+from ..models import find_trained_model
 
 DEFAULT_MODEL = "ner"
 _COMPONENT_CFG = "component.json"
 
 
-REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
 
 
 def resolve_ner_dir(model: str | Path) -> Path:
-    """An absolute path as given; a relative one under the models folder, else under the
-    repository's ``models/`` (where the trained ner is committed, even when
-    ``POLICY_PIPELINE_MODELS`` points the downloaded models elsewhere)."""
-    path = Path(model)
-    if path.is_absolute():
-        return path
-    for base in (models_dir(), REPO_MODELS):
-        if (base / path / "config.cfg").exists():
-            return base / path
-    return models_dir() / path
+    return find_trained_model(model, "config.cfg")
 
 
 @Language.factory("policy_trained_ner", default_config={"gate_chars": ""})

@@ -13,6 +13,7 @@ from spacy.training import Example
 
 from ..gold import GoldDoc, load_gold, to_examples
 from ..labels import ENTITY_LABELS, SENTENCE_LABELS, UNITS_KEY
+from ..units import unit_tokens
 from .baselines import constant_labeller, jieba_examples, majority_label, relabelled, section_only_examples
 from .scorer import PolicyScorer, score_entities, score_units
 from .segmentation import DEFAULT_SEG_LINES, evaluate_segmentation
@@ -29,6 +30,12 @@ def predict(nlp, examples: list[Example]) -> list[Example]:
     return [Example(doc, eg.reference) for doc, eg in zip(docs, examples, strict=True)]
 
 
+def relabel(tagger, examples: list[Example]) -> None:
+    """Re-run the sentence tagger alone on docs that already went through the pipeline."""
+    for eg in examples:
+        tagger(eg.predicted)
+
+
 def sentence_variants(nlp, examples: list[Example]) -> dict[str, Any]:
     """The tagger's label with the rules alone and with the classifier alone, on docs that already
     went through the pipeline: only the last step is re-run, so this costs almost nothing."""
@@ -39,13 +46,11 @@ def sentence_variants(nlp, examples: list[Example]) -> dict[str, Any]:
     try:
         for combination in ("rules", "classifier"):
             tagger.combination = combination
-            for eg in examples:
-                tagger(eg.predicted)
+            relabel(tagger, examples)
             variants[combination] = group(score_units(examples), "units_")
     finally:
         tagger.combination = saved
-        for eg in examples:
-            tagger(eg.predicted)
+        relabel(tagger, examples)
     return variants
 
 
@@ -63,13 +68,11 @@ def textcat_variant(nlp, examples: list[Example], path: Path = TEXTCAT_DIR) -> d
     for eg in examples:
         units = list(eg.predicted.spans.get(UNITS_KEY, []))
         if units:
-            labels = textcat.predict([[t.text for t in span if not t.is_space] for span in units])
+            labels = textcat.predict([unit_tokens(span) for span in units])
             for span, label in zip(units, labels, strict=True):
                 span._.label = str(label)
     scores = group(score_units(examples), "units_")
-    tagger = nlp.get_pipe("policy_sentence_rules")
-    for eg in examples:
-        tagger(eg.predicted)
+    relabel(nlp.get_pipe("policy_sentence_rules"), examples)
     return scores
 
 

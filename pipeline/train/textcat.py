@@ -44,6 +44,7 @@ from spacy.util import registry
 from spacy.vocab import Vocab
 
 from ..labels import OTHER, PROBLEM, RESPONSIBILITY, SENTENCE_LABELS
+from ..units import unit_tokens
 from .artefacts import install_artefact
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -232,7 +233,7 @@ def score_gold_context_free(clf: TextcatClassifier, nlp: Language | None = None,
             import pipeline
 
             nlp = pipeline.load()
-        tokens = [[t.text for t in nlp.tokenizer(r["text"]) if not t.is_space] for r in records]
+        tokens = [unit_tokens(nlp.tokenizer(r["text"])) for r in records]
     predicted = clf.predict(tokens)
     out = score_labels([r["label"] for r in records], list(predicted))
     out["note"] = ("test set (corpus/gold, hand-annotated seed report), each unit classified alone; "

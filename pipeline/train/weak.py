@@ -19,8 +19,10 @@ from pathlib import Path
 
 from spacy.language import Language
 
+from ..components.sections import SectionStack
 from ..data_files import load_json
 from ..labels import OTHER, PLAN, PROBLEM, RESPONSIBILITY, SENTENCE_LABELS, UNITS_KEY
+from ..units import unit_tokens
 
 ABSTAIN = None
 
@@ -51,9 +53,8 @@ class LabellingFunctions:
         if sections is None:
             sections = load_json("headings.json")["sections"]
         self.sections = [(s["label"], re.compile(s["pattern"])) for s in sections]
-
-    def section_label(self, heading: str) -> str | None:
-        return next((label for label, pattern in self.sections if pattern.search(heading)), None)
+        # The tagger's own rule for which subheadings may override the section above them.
+        self.overrides = tuple(load_json("cues.json")["subheading_overrides"])
 
     def pattern_votes(self, text: str) -> list[str]:
         return [label for label, pats in self.patterns.items() if any(p.search(text) for p in pats)]
@@ -61,7 +62,7 @@ class LabellingFunctions:
     def label_doc(self, doc, doc_id: str) -> list[WeakUnit]:
         """Vote on every unit of a processed Doc (structure component required)."""
         units: list[WeakUnit] = []
-        stack: list[tuple[int, str | None]] = []
+        sections = SectionStack(self.sections, self.overrides)
         problem_paragraph: int | None = None
         problem_units = 0
         for span in doc.spans[UNITS_KEY]:
@@ -70,15 +71,8 @@ class LabellingFunctions:
             if span._.is_chrome:
                 votes["chrome"] = OTHER
             else:
-                level = span._.heading_level
-                if level:
-                    while stack and stack[-1][0] >= level:
-                        stack.pop()
-                context = next((label for _, label in reversed(stack) if label), None)
-                own = self.section_label(text) if level else None
-                if level:
-                    stack.append((level, own if not context or own == PROBLEM else None))
-                section = own if own and (not context or own == PROBLEM) else context
+                own, context = sections.enter(text, span._.heading_level)
+                section = own or context
                 if section:
                     votes["section"] = section
                 if self.opener.search(text):
@@ -98,9 +92,8 @@ class LabellingFunctions:
                     if label == RESPONSIBILITY and section == PLAN:
                         continue
                     votes[f"pattern_{label}" if i else "pattern"] = label
-            tokens = [t.text for t in span if not t.is_space]
             units.append(
-                WeakUnit(doc_id, span.start_char, span.end_char, text, self.resolve(votes), votes, tokens)
+                WeakUnit(doc_id, span.start_char, span.end_char, text, self.resolve(votes), votes, unit_tokens(span))
             )
         return units
 

@@ -1,0 +1,36 @@
+"""The section label that the headings above a unit set, shared by the rule tagger and the
+labelling functions of the weak supervision."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+
+class SectionStack:
+    """Walks the units of a report in order. Each heading pops the headings at its level or
+    below and pushes its own label; the context of a unit is the nearest label above it. A lower
+    heading sets its own label only where no heading above set one, or when that label is one of
+    ``overrides`` (a 存在的问题 subsection inside a review)."""
+
+    def __init__(self, sections: Iterable[tuple[str, re.Pattern]], overrides: Iterable[str]):
+        self.sections = list(sections)
+        self.overrides = set(overrides)
+        self.stack: list[tuple[int, str | None]] = []
+
+    def section_label(self, heading_text: str) -> str | None:
+        return next((label for label, pattern in self.sections if pattern.search(heading_text)), None)
+
+    def enter(self, text: str, level: int) -> tuple[str | None, str | None]:
+        """``(own, context)`` of the next unit: the label its own heading sets (None for a body
+        unit or a heading that may not override), and the label of the headings above it."""
+        if level:
+            while self.stack and self.stack[-1][0] >= level:
+                self.stack.pop()
+        context = next((label for _, label in reversed(self.stack) if label), None)
+        own = self.section_label(text) if level else None
+        if own and context and own not in self.overrides:
+            own = None
+        if level:
+            self.stack.append((level, own))
+        return own, context
