@@ -103,6 +103,15 @@ class Errors(metaclass=ErrorsWithCodes):
         "The trained ner at {path} is missing or incomplete ({reason}). Run `policy-pipeline train` "
         "(or pipeline.train.ner.train_ner) to rebuild it, or use a config without the ner component."
     )
+    E063 = (
+        "Component {name!r}: set either gate_chars or window_org, not both. window_org (windows "
+        "around the words an ORG name ends with) suits policy_entity_rules with merge = \"prefix\"; "
+        "gate_chars (whole units) suits the merge modes that take the ner's own spans."
+    )
+    E064 = (
+        "Component {name!r}: window_size must be two non-negative word counts [before, after], "
+        "not {size}. The default is [12, 2]."
+    )
 
     # E030-E059: batch runs (pipeline/readers.py, decoding.py, batch.py, workers.py, writers.py,
     # batch_run.py, engines/).

@@ -90,7 +90,7 @@ def entity_variants(nlp, examples: list[Example]) -> dict[str, Any]:
             if name == "rules":
                 doc.ents = rules.find(doc)
             else:
-                doc = ner(doc)
+                doc = ner.ungated(doc) if hasattr(ner, "ungated") else ner(doc)
             scored.append(Example(doc, eg.reference))
         out[name] = group(score_entities(scored), "ents_")
     return out

@@ -1,4 +1,5 @@
-"""The trained ner's unit gate (gate_chars) and its numpy matrix products: faster, same entities."""
+"""The trained ner's gates (ORG windows, gate_chars units) and its numpy matrix products: faster,
+same entities."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import pytest
 from spacy import util
 from thinc.api import NumpyOps
 
-from pipeline.components.trained_ner import make_trained_ner
+from pipeline.components.trained_ner import OrgEnds, make_trained_ner
+from pipeline.data_files import load_json
 from pipeline.language import DEFAULT_CONFIG
 
 # The ner matters here: it adds the administrative prefix (陕西省人民政府, 全国人大常委会) and bodies
@@ -21,25 +23,80 @@ TEXT = (
 ORGS = ["陕西省人民政府", "联合国教科文组织", "全国人大常委会", "中国农业银行", "广西日报社"]
 
 
+GATE_CHARS = "会办协厅团大央委室局府心科组股部队院织行报国联盟学司站"
+
+
 @contextmanager
-def ungated(nlp):
+def gated(nlp, *, chars: str = "", windows: bool = False):
+    """The ner with the unit gate ``chars``, or the ORG windows, or (neither) ungated."""
     ner = nlp.get_pipe("ner")
-    gate = ner.gate_chars
-    ner.gate_chars = frozenset()
+    saved = ner.gate_chars, ner.org_ends
+    ner.gate_chars = frozenset(chars)
+    ner.org_ends = OrgEnds(load_json("org.json"), "org.json") if windows else None
     try:
-        yield
+        yield ner
     finally:
-        ner.gate_chars = gate
+        ner.gate_chars, ner.org_ends = saved
 
 
 def ents(doc):
     return [(e.start_char, e.end_char, e.text, e.label_) for e in doc.ents]
 
 
-def test_default_pipeline_gates_the_ner():
+def test_default_pipeline_runs_the_ner_on_org_windows_for_the_prefix_merge(nlp):
     cfg = util.load_config(DEFAULT_CONFIG)
-    assert cfg["components"]["ner"]["gate_chars"]
+    assert cfg["components"]["ner"]["window_org"] == "org.json"
+    assert not cfg["components"]["ner"]["gate_chars"]
+    assert cfg["components"]["policy_entity_rules"]["merge"] == "prefix"
     assert cfg["components"]["policy_entity_rules"]["model_labels"] == ["ORG"]
+    assert nlp.get_pipe("ner").org_ends is not None
+
+
+def test_windows_give_the_prefix_merge_the_same_entities_as_whole_units(nlp):
+    windowed = ents(nlp(TEXT))
+    with gated(nlp):
+        whole = ents(nlp(TEXT))
+    assert windowed == whole
+    orgs = [text for _, _, text, label in windowed if label == "ORG"]
+    assert "陕西省人民政府" in orgs and "全国人大常委会" in orgs  # the prefixes the ner lends
+    rules = [e.text for e in nlp.get_pipe("policy_entity_rules").find(nlp(TEXT)) if e.label_ == "ORG"]
+    assert "陕西省人民政府" not in rules
+
+
+def test_org_windows_surround_the_words_an_org_name_ends_with(nlp):
+    ner = nlp.get_pipe("ner")
+    doc = nlp.get_pipe("policy_structure")(nlp.make_doc(TEXT))
+    windows = ner.org_windows(doc)
+    units = list(doc.spans["units"])
+    assert windows and all(any(u.start <= w.start and w.end <= u.end for u in units) for w in windows)
+    assert sum(len(w) for w in windows) < len(doc)
+    words = {t.text for w in windows for t in w}
+    assert {"省人民政府", "人大常委会"} <= words
+    assert not [w for w in windows if "增长" in w.text]  # 今年经济增长5%。 holds no body's last word
+    before, after = ner.window_size
+    for window in windows:
+        ends = [t.i for t in window if ner.org_ends(t.text)]
+        assert ends and window.start >= ends[0] - before and window.end <= ends[-1] + 1 + after
+    # overlapping windows are joined: no two windows touch
+    assert all(a.end < b.start for a, b in zip(windows, windows[1:], strict=False))
+
+
+def test_org_ends_follow_the_org_data():
+    ends = OrgEnds(load_json("org.json"), "org.json")
+    assert ends("省人民政府") and ends("司法局") and ends("区委") and ends("人大常委会")
+    assert ends("格局")  # a superset of the rules' ends: their stop words are checked after matching
+    assert not ends("增长") and not ends("5%")
+
+
+@pytest.mark.parametrize(
+    ("settings", "code"),
+    [({"gate_chars": "局", "window_org": "org.json"}, "E063"), ({"window_size": [12]}, "E064"),
+     ({"window_size": [-1, 2]}, "E064")],
+)
+def test_bad_gate_settings_are_refused_with_a_code(nlp, settings, code):
+    args = {"gate_chars": "", "window_org": "", "window_size": [12, 2], **settings}
+    with pytest.raises(ValueError, match=code):
+        make_trained_ner(nlp, "other", **args)
 
 
 @pytest.fixture
@@ -52,30 +109,30 @@ def merge_extend(nlp):
     rules.merge = saved
 
 
-def test_gate_does_not_change_the_entities_where_the_ner_matters(nlp, merge_extend):
-    assert nlp.get_pipe("ner").gate_chars
-    gated = ents(nlp(TEXT))
-    with ungated(nlp):
+def test_unit_gate_does_not_change_the_entities_where_the_ner_matters(nlp, merge_extend):
+    with gated(nlp, chars=GATE_CHARS):
+        by_units = ents(nlp(TEXT))
+        through_pipe = [ents(doc) for doc in nlp.pipe([TEXT, TEXT])]
+    with gated(nlp):
         whole = ents(nlp(TEXT))
-    assert gated == whole
-    texts = [text for _, _, text, label in gated if label == "ORG"]
+    assert by_units == whole
+    texts = [text for _, _, text, label in by_units if label == "ORG"]
     assert texts == ORGS
     rules = nlp.get_pipe("policy_entity_rules").find(nlp(TEXT))
     assert [e.text for e in rules if e.label_ == "ORG"] != texts  # the ner's spans make the difference
-    # the same through nlp.pipe
-    assert [ents(doc) for doc in nlp.pipe([TEXT, TEXT])] == [gated, gated]
+    assert through_pipe == [by_units, by_units]
 
 
 def test_ner_runs_only_on_gated_units(nlp):
-    ner = nlp.get_pipe("ner")
-    doc = nlp.get_pipe("policy_structure")(nlp.make_doc(TEXT))
-    units = [u.text for u in ner.gated_units(doc)]
+    with gated(nlp, chars=GATE_CHARS) as ner:
+        doc = nlp.get_pipe("policy_structure")(nlp.make_doc(TEXT))
+        units = [u.text for u in ner.gated_units(doc)]
+        doc = ner(doc)
     assert units == [
         "2022年，陕西省人民政府与联合国教科文组织签署协议，投入资金3亿元。",
         "全国人大常委会审议通过《中华人民共和国行政复议法》。",
         "中国农业银行和广西日报社参加了活动。",
     ]
-    doc = ner(doc)
     left_out = doc.spans["units"][1]
     assert left_out.text == "今年经济增长5%。"
     assert not [e for e in doc.ents if left_out.start <= e.start < left_out.end]
@@ -86,14 +143,23 @@ def test_ner_runs_only_on_gated_units(nlp):
 def test_without_units_or_gate_the_ner_sees_the_whole_document(nlp):
     ner = nlp.get_pipe("ner")
     bare = nlp.make_doc(TEXT)  # no policy_structure: no units
-    with ungated(nlp):
+    with gated(nlp):
         whole = ents(ner(nlp.make_doc(TEXT)))
     assert ents(ner(bare)) == whole
 
 
+def test_ungated_runs_the_ner_alone_on_every_unit(nlp):
+    ner = nlp.get_pipe("ner")
+    doc = ner.ungated(nlp.get_pipe("policy_structure")(nlp.make_doc(TEXT)))
+    with gated(nlp):
+        per_unit = ner.ungated(nlp.get_pipe("policy_structure")(nlp.make_doc(TEXT)))
+    assert ents(doc) == ents(per_unit)
+    assert "中国农业银行" in [e.text for e in doc.ents]  # a body no window holds
+
+
 def test_factory_default_is_ungated_and_matrix_products_use_numpy(nlp):
-    component = make_trained_ner(nlp, "other", gate_chars="")
-    assert component.gate_chars == frozenset()
+    component = make_trained_ner(nlp, "other", gate_chars="", window_org="", window_size=[12, 2])
+    assert component.gate_chars == frozenset() and component.org_ends is None
     ops = {type(node.ops) for node in nlp.get_pipe("ner").ner.model.walk()}
     assert ops == {NumpyOps}
     assert not any(node.ops.use_blis for node in nlp.get_pipe("ner").ner.model.walk())
@@ -104,16 +170,15 @@ def test_gate_survives_save_and_load(nlp, tmp_path):
 
     nlp.to_disk(tmp_path / "p")
     loaded = spacy.load(tmp_path / "p")
-    assert loaded.get_pipe("ner").gate_chars == nlp.get_pipe("ner").gate_chars
+    ner, again = nlp.get_pipe("ner"), loaded.get_pipe("ner")
+    assert again.gate_chars == ner.gate_chars and again.window_size == ner.window_size
+    assert again.org_ends.data == ner.org_ends.data
+    assert (tmp_path / "p" / "ner" / "window_org.json").exists()  # the rules travel with it
     assert ents(loaded(TEXT)) == ents(nlp(TEXT))
 
 
-@pytest.mark.parametrize("gate", ["", "局"])
-def test_empty_document(nlp, gate):
-    ner = nlp.get_pipe("ner")
-    old = ner.gate_chars
-    ner.gate_chars = frozenset(gate)
-    try:
+@pytest.mark.parametrize(("chars", "windows"), [("", False), ("局", False), ("", True)])
+def test_empty_document(nlp, chars, windows):
+    with gated(nlp, chars=chars, windows=windows):
         assert list(nlp("").ents) == []
-    finally:
-        ner.gate_chars = old
+        assert list(nlp("。\n\n").ents) == []
