@@ -14,6 +14,7 @@ from spacy.lang.zh import ChineseTokenizer, Segmenter
 from spacy.tokens import Doc
 from spacy.util import registry
 
+from .pkuseg_features import PkusegCutter
 from .units import iter_chunks, iter_units
 
 MAX_SEGMENT_CHARS = 500
@@ -37,12 +38,21 @@ class PolicyChineseTokenizer(ChineseTokenizer):
     def __call__(self, text: str) -> Doc:
         if self.segmenter != Segmenter.pkuseg or self.pkuseg_seg is None:
             return super().__call__(text)
+        cutter = self._cutter()
         words: list[str] = []
         for start, end in iter_units(text):
             for a, b in iter_chunks(text, start, end, MAX_SEGMENT_CHARS):
-                words.extend(self.pkuseg_seg.cut(text[a:b]))
+                words.extend(cutter.cut(text[a:b]))
         words, spaces = util.get_words_and_spaces(split_punct(words), text)
         return Doc(self.vocab, words=words, spaces=spaces)
+
+    def _cutter(self) -> PkusegCutter:
+        """pkuseg's cut with the faster feature look-up (pipeline/pkuseg_features.py), for the
+        segmenter loaded now (initialize and from_disk replace it)."""
+        cutter = getattr(self, "_pkuseg_cutter", None)
+        if cutter is None or cutter.seg is not self.pkuseg_seg:
+            cutter = self._pkuseg_cutter = PkusegCutter(self.pkuseg_seg)
+        return cutter
 
 
 @registry.tokenizers("policy_pipeline.ChineseTokenizer.v1")
