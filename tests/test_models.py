@@ -16,7 +16,21 @@ class Evil:
 def test_convert_features_writes_msgpack(tmp_path):
     data = {"unigram": ["a"], "bigram": ["ab"], "feature_to_idx": {"a": 0}, "tag_to_idx": {"B": 0}}
     models.convert_features(pickle.dumps(data), tmp_path / "features.msgpack")
-    assert srsly.read_msgpack(tmp_path / "features.msgpack") == data
+    assert srsly.read_msgpack(tmp_path / "features.msgpack") == {**data, "bigram": []}
+
+
+def test_segmenting_does_not_read_the_word_pairs(nlp, seed_text):
+    """convert_features drops "bigram": pkuseg's cut must not depend on it."""
+    seg = nlp.tokenizer.pkuseg_seg
+    lines = [line for line in seed_text.splitlines() if line.strip()][:40]
+    saved = seg.feature_extractor.bigram
+    try:
+        seg.feature_extractor.bigram = {"司法*行政", "法治*政府"}
+        with_pairs = [seg.cut(line) for line in lines]
+        seg.feature_extractor.bigram = set()
+        assert [seg.cut(line) for line in lines] == with_pairs
+    finally:
+        seg.feature_extractor.bigram = saved
 
 
 def test_convert_features_refuses_any_class(tmp_path):
