@@ -90,6 +90,11 @@ class Errors(metaclass=ErrorsWithCodes):
         "doc.spans['units'] (or doc.sents) and set span._.label, such as `pipeline.load()`."
     )
 
+    E024 = (
+        "No free lexeme flags for the word tests of {name!r}: FLAG19-FLAG63 of the vocab are all "
+        "registered (Vocab.add_flag). Register fewer flags of your own in this pipeline."
+    )
+
     # E060-E079: the trained ner and its training (pipeline/train/ner.py, components/trained_ner.py).
     E060 = (
         "Unknown merge mode {mode!r} for policy_entity_rules. Use one of: {modes} (`off` ignores "

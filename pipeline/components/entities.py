@@ -1,7 +1,7 @@
 """Rule-based entities: LAW titles, QUANTITY with normalised values, ORG from a gazetteer.
 
-Candidates come from spaCy's ``Matcher`` and ``PhraseMatcher`` with token patterns built from
-the data files; a few checks on the surrounding characters then drop what the guideline
+Candidates come from spaCy's ``Matcher`` with token patterns built from the data files (their
+word tests set as lexeme flags, see ``EntityRules._set_flags``); a few checks on the surrounding characters then drop what the guideline
 excludes (ordinals, years, numbers inside slogans, quotes, titles and document numbers).
 
 With ``merge`` set, the component also takes over the entities an upstream ``ner`` put in
@@ -28,7 +28,9 @@ year or date), and QUANTITY spans get their normalised value either way.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
+from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
@@ -45,44 +47,44 @@ for _name in ("value", "value_max", "unit", "approx"):
         Span.set_extension(_name, default=None)
 
 _PRECEDENCE = {LAW: 0, QUANTITY: 1, ORG: 2}
+_QUOTES = [["“", "”"], ["\"", "\""]]
 MERGE_MODES = ("off", "rules_first", "model_first", "extend", "prefix")
 
 
 _LINE_BREAKS = "\n\r\u2028\u2029"
 
+# Lexeme flags 1-18 are spaCy's own attributes (IS_ALPHA ... IS_CURRENCY) and FLAG19-FLAG63 are
+# left to users; Vocab.add_flag without an id takes the lowest free one, so the word tests take
+# theirs from the top.
+_USER_FLAGS = range(63, 18, -1)
+# Words whose flags are kept (by string id); the 76 reports of corpus/reports have about 30,000.
+_WORDS_KEPT = 100_000
 
-def enclosed_ranges(text: str, pairs: list[list[str]]) -> list[tuple[int, int]]:
-    """Character ranges (inclusive of the marks) enclosed by each opening/closing pair.
+
+def enclosed_ranges(text: str, opener: str, closer: str) -> list[tuple[int, int]]:
+    """Character ranges (inclusive of the marks) enclosed by an opening/closing pair of marks.
 
     A pair does not cross a line break (units end at line breaks): a mark left open at the end
     of a line encloses nothing.
     """
+    if opener not in text:
+        return []
+    # The regex engine skips to the next mark or line break; a loop over every character in
+    # Python was a tenth of this component's time.
     ranges = []
-    offset = 0
-    for line in re.split(f"([{_LINE_BREAKS}])", text):
-        if line and line not in _LINE_BREAKS:
-            ranges.extend((offset + a, offset + b) for a, b in _line_ranges(line, pairs))
-        offset += len(line)
-    return ranges
-
-
-def _line_ranges(text: str, pairs: list[list[str]]) -> list[tuple[int, int]]:
-    ranges = []
-    for opener, closer in pairs:
-        if opener == closer:
-            positions = [i for i, c in enumerate(text) if c == opener]
-            ranges.extend(zip(positions[::2], [p + 1 for p in positions[1::2]], strict=False))
-            continue
-        depth, start = 0, 0
-        for i, char in enumerate(text):
-            if char == opener:
-                if depth == 0:
-                    start = i
-                depth += 1
-            elif char == closer and depth:
-                depth -= 1
-                if depth == 0:
-                    ranges.append((start, i + 1))
+    depth, start = 0, 0
+    for mark in re.finditer(f"[{re.escape(opener + closer)}{_LINE_BREAKS}]", text):
+        char, i = mark.group(), mark.start()
+        if char in _LINE_BREAKS:
+            depth = 0
+        elif char == opener and not (opener == closer and depth):
+            if depth == 0:
+                start = i
+            depth += 1
+        elif depth:
+            depth -= 1
+            if depth == 0:
+                ranges.append((start, i + 1))
     return ranges
 
 
@@ -120,7 +122,9 @@ class EntityRules(RuleComponent):
 
     def _build(self) -> None:
         org, law, qty = self.data["org"], self.data["law"], self.data["quantity"]
-        self.matcher = Matcher(self.vocab)
+        # The schema of pattern validation knows no flag ids as keys.
+        self.matcher = Matcher(self.vocab, validate=False)
+        self._word_tests: list[tuple[int, Callable[[str], bool]]] = []  # (flag id, test)
         self._org_names = set(org["names"])
         self._unmarked_laws = set(law["unmarked"])
         self._title_strip = compile_pattern(law["title_strip"], "law.json")
@@ -132,14 +136,14 @@ class EntityRules(RuleComponent):
         self._not_admin = set(org["not_admin"])
         self._self_ref = compile_pattern(org["self_reference"], "org.json")
         self._single = compile_pattern(org["single_token"], "org.json")
-        admin = {"TEXT": {"REGEX": org["admin_token"], "NOT_IN": org["not_admin"]}}
-        head = {"TEXT": {"REGEX": org["head_token"]}}
+        admin = self._regex_test(org["admin_token"], "org.json", not_in=org["not_admin"])
+        head = self._regex_test(org["head_token"], "org.json")
         middle = {
-            "TEXT": {"REGEX": org["middle_token"], "NOT_IN": org["middle_stop"]},
+            **self._regex_test(org["middle_token"], "org.json", not_in=org["middle_stop"]),
             "OP": f"{{0,{org['max_middle']}}}",
         }
-        suffix = {"TEXT": {"REGEX": org["suffix_token"]}}
-        strong = {"TEXT": {"IN": sorted(self._org_names - self._generic)}}
+        suffix = self._regex_test(org["suffix_token"], "org.json")
+        strong = self._in_test(self._org_names - self._generic)
         self.matcher.add(
             ORG,
             [
@@ -149,11 +153,9 @@ class EntityRules(RuleComponent):
             ],
             greedy="LONGEST",
         )
-        self.matcher.add("ORG_NAME", [[strong]])
-        self.matcher.add("ORG_SINGLE", [[{"TEXT": {"REGEX": org["single_token"]}}]])
-        inner = {"ORTH": {"NOT_IN": [law["open"], law["close"]]},
-                 "TEXT": {"REGEX": law["title_token"]}, "OP": "+"}
-        line_break = {"TEXT": {"REGEX": law["title_line_break"]}}
+        inner = {**self._regex_test(law["title_token"], "law.json", not_in=[law["open"], law["close"]]),
+                 "OP": "+"}
+        line_break = self._regex_test(law["title_line_break"], "law.json")
         self.matcher.add(
             LAW,
             [
@@ -162,42 +164,122 @@ class EntityRules(RuleComponent):
             ],
             greedy="LONGEST",
         )
-        self.matcher.add("LAW_UNMARKED", [[{"ORTH": {"IN": sorted(self._unmarked_laws)}}]])
-        num = {"TEXT": {"REGEX": qty["number_token"]}}
-        pct = {"TEXT": {"REGEX": qty["percent_token"]}}
-        fused = {"TEXT": {"REGEX": qty["fused_token"]}}
-        unit = {"TEXT": {"IN": qty["unit"]}}
-        after = {"TEXT": {"IN": qty["approx_after"]}, "OP": "?"}
-        before = {"TEXT": {"IN": qty["approx_before"]}, "OP": "?"}
-        rng = {"TEXT": {"IN": qty["range"]}}
-        sign = {"TEXT": {"IN": qty["percent_sign"]}}
-        pct_word = {"TEXT": {"REGEX": qty["percent_word_token"]}}
-        pct_prefix = {"TEXT": {"IN": sorted(qty["percent_words"])}}
-        self.matcher.add(
-            QUANTITY,
-            [
-                [before, num, after, unit, after],
-                [before, num, after, {"ORTH": "个"}, {"ORTH": "百分点"}],
-                [before, num, rng, num, after, unit, after],
-                [before, num, after, sign, after],
-                [before, pct, after],
-                [before, pct, rng, pct],
-                [before, num, rng, pct],
-                [before, num, sign, rng, num, sign],
-                [before, fused, after],
-                [before, pct_word, after],
-                [before, pct_prefix, num, after],
-                [before, pct_word, rng, pct_word, after],
-                [before, pct_word, rng, num, after],
-            ],
-            greedy="LONGEST",
-        )
+        # Rules of one word are read off the flags, which is cheaper than a Matcher pass.
+        self._word_rules = [
+            (self.vocab.strings.add(key), 1 << next(iter(test)))
+            for key, test in [("ORG_NAME", strong),
+                              ("ORG_SINGLE", self._regex_test(org["single_token"], "org.json")),
+                              ("LAW_UNMARKED", self._in_test(self._unmarked_laws))]
+        ]
+        num = self._regex_test(qty["number_token"], "quantity.json")
+        pct = self._regex_test(qty["percent_token"], "quantity.json")
+        fused = self._regex_test(qty["fused_token"], "quantity.json")
+        unit = self._in_test(qty["unit"])
+        after = {**self._in_test(qty["approx_after"]), "OP": "?"}
+        before = {**self._in_test(qty["approx_before"]), "OP": "?"}
+        rng = self._in_test(qty["range"])
+        sign = self._in_test(qty["percent_sign"])
+        pct_word = self._regex_test(qty["percent_word_token"], "quantity.json")
+        pct_prefix = self._in_test(qty["percent_words"])
+        quantity = [
+            [before, num, after, unit, after],
+            [before, num, after, {"ORTH": "个"}, {"ORTH": "百分点"}],
+            [before, num, rng, num, after, unit, after],
+            [before, num, after, sign, after],
+            [before, pct, after],
+            [before, pct, rng, pct],
+            [before, num, rng, pct],
+            [before, num, sign, rng, num, sign],
+            [before, fused, after],
+            [before, pct_word, after],
+            [before, pct_prefix, num, after],
+            [before, pct_word, rng, pct_word, after],
+            [before, pct_word, rng, num, after],
+        ]
+        self._quantity_matcher = Matcher(self.vocab, validate=False)
+        self._quantity_matcher.add(QUANTITY, quantity, greedy="LONGEST")
+        self._anchors, self._reach_before, self._reach_after = _anchors(quantity)
+        self._marked_flags = self._anchors | sum(flag for _, flag in self._word_rules)
         self._qty = qty
+        self._title_marks = [law["open"], law["close"]]
         self._fused = compile_pattern(qty["fused_token"], "quantity.json")
         self._year = compile_pattern(qty["year_number"], "quantity.json")
         self._percent_units = {to_halfwidth(u) for u in qty["percent_sign"]} | set(
             qty["percent_words"].values())
         self._units_by_length = sorted(qty["unit"] + qty["percent_sign"], key=len, reverse=True)
+        self._other_flags = ~sum(1 << flag for flag, _ in self._word_tests) & (1 << 64) - 1
+        self._masks: dict[int, int] = {}  # string id -> flags of the word tests
+
+    def _regex_test(self, pattern: str, path: str, not_in=()) -> dict[int, bool]:
+        regex, excluded = compile_pattern(pattern, path), frozenset(not_in)
+        return self._word_test(lambda word: word not in excluded and regex.search(word) is not None)
+
+    def _in_test(self, words) -> dict[int, bool]:
+        return self._word_test(frozenset(words).__contains__)
+
+    def _word_test(self, test: Callable[[str], bool]) -> dict[int, bool]:
+        """A pattern token for a test on the word, read by the Matcher as a lexeme flag."""
+        taken = {flag for flag, _ in self._word_tests} | set(self.vocab.lex_attr_getters)
+        flag = next((i for i in _USER_FLAGS if i not in taken), None)
+        if flag is None:
+            raise ValueError(Errors.E024.format(name=self.name))
+        self._word_tests.append((flag, test))
+        return {flag: True}
+
+    def _matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """``(match_id, start, end)`` of every rule.
+
+        QUANTITY patterns are matched only around their anchors (see ``_anchors``), since matching
+        all of them from every token was most of this component's time. Every QUANTITY match lies
+        in the window of one of its anchors and windows do not overlap, so each match is found
+        once, with the same longest-first choice among overlapping matches.
+        """
+        orths = doc.to_array(ORTH).tolist()
+        marked = self._set_flags(set(orths))
+        matches = self.matcher(doc)
+        windows: list[list[int]] = []
+        for i, orth in enumerate(orths):
+            flags = marked.get(orth)
+            if flags is None:
+                continue
+            matches.extend((key, i, i + 1) for key, flag in self._word_rules if flags & flag)
+            if not flags & self._anchors:
+                continue
+            start, end = max(i - self._reach_before, 0), min(i + self._reach_after + 1, len(doc))
+            if windows and start <= windows[-1][1]:
+                windows[-1][1] = end
+            else:
+                windows.append([start, end])
+        for start, end in windows:
+            matches.extend((key, start + a, start + b) for key, a, b in self._quantity_matcher(doc[start:end]))
+        return matches
+
+    def _set_flags(self, orths: set[int]) -> dict[int, int]:
+        """Sets the word tests as lexeme flags of the words ``orths``, right before matching;
+        returns the flags of the words that match a one-word rule or anchor a QUANTITY match.
+
+        The Matcher reads a flag in C, where its REGEX and IN predicates are Python calls per token
+        and pattern. Flag getters of the vocab (``Vocab.add_flag``) would cost more: inside
+        ``nlp.memory_zone()`` a document's lexemes are created anew for every document, each with
+        a call per test; here each distinct word costs a dict lookup, its tests run once per
+        ``_WORDS_KEPT`` words. Flags are set for every word, so none is stale after a rebuild with
+        other rules, and no other user of a flag id is overwritten (ids registered with the vocab
+        are skipped).
+        """
+        masks, strings, keep = self._masks, self.vocab.strings, self._other_flags
+        vocab, wanted, marked = self.vocab, self._marked_flags, {}
+        for orth in orths:
+            mask = masks.get(orth)
+            if mask is None:
+                if len(masks) >= _WORDS_KEPT:
+                    masks.clear()
+                word = strings[orth]
+                mask = masks[orth] = sum(1 << flag for flag, test in self._word_tests if test(word))
+            lexeme = vocab[orth]
+            lexeme.flags = lexeme.flags & keep | mask
+            if mask & wanted:
+                marked[orth] = mask
+        return marked
 
     def __call__(self, doc: Doc) -> Doc:
         if self.merge == "off":
@@ -211,12 +293,10 @@ class EntityRules(RuleComponent):
     ) -> list[Span]:
         """The rule entities of ``doc`` merged with ``upstream`` (a ner's spans) under ``mode``."""
         mode, model_labels = _check_merge(mode, model_labels)
-        rules = self.find(doc)
+        blocked, titles, quoted = self._enclosures(doc)
+        rules = self._find(doc, blocked, titles, quoted)
         if mode == "off":
             return rules
-        text = doc.text
-        blocked = enclosed_ranges(text, self._qty["blocked_enclosures"])
-        titles = enclosed_ranges(text, [[self.data["law"]["open"], self.data["law"]["close"]]])
         model: list[Span] = []
         for span in upstream:
             if span.label_ not in model_labels:
@@ -233,12 +313,26 @@ class EntityRules(RuleComponent):
         return merge_spans(rules, model, mode=mode, model_labels=model_labels)
 
     def find(self, doc: Doc) -> list[Span]:
+        return self._find(doc, *self._enclosures(doc))
+
+    def _enclosures(self, doc: Doc) -> tuple[list[tuple[int, int]], ...]:
+        """Ranges blocked for QUANTITY, inside titles, inside quotes or titles.
+
+        Each pair of marks is scanned once: the title marks and the quotes are blocked pairs too.
+        """
         text = doc.text
-        blocked = enclosed_ranges(text, self._qty["blocked_enclosures"])
-        titles = enclosed_ranges(text, [[self.data["law"]["open"], self.data["law"]["close"]]])
-        quotes = enclosed_ranges(text, [["“", "”"], ["\"", "\""]])
+        pairs = [*self._qty["blocked_enclosures"], *_QUOTES, self._title_marks]
+        found = {(opener, closer): enclosed_ranges(text, opener, closer) for opener, closer in pairs}
+
+        def enclosed(marks: list) -> list[tuple[int, int]]:
+            return [r for opener, closer in marks for r in found[opener, closer]]
+
+        titles = enclosed([self._title_marks])
+        return enclosed(self._qty["blocked_enclosures"]), titles, enclosed(_QUOTES) + titles
+
+    def _find(self, doc: Doc, blocked, titles, quoted) -> list[Span]:
         spans: list[Span] = []
-        for match_id, start, end in self.matcher(doc):
+        for match_id, start, end in self._matches(doc):
             key = self.vocab.strings[match_id]
             span = doc[start:end]
             if key == LAW:
@@ -246,7 +340,7 @@ class EntityRules(RuleComponent):
                 if not self.is_document_title(span.text):
                     continue
             elif key == "LAW_UNMARKED":
-                if _inside(span.start_char, span.end_char, quotes + titles):
+                if _inside(span.start_char, span.end_char, quoted):
                     continue
                 span = Span(doc, start, end, label=LAW)
             elif key == QUANTITY:
@@ -348,6 +442,20 @@ class EntityRules(RuleComponent):
             "approx": approx,
             "number_text": parts[0],
         }
+
+
+def _anchors(patterns: list[list[dict]]) -> tuple[int, int, int]:
+    """The flags of the first required token of each pattern (its anchor), and how many tokens a
+    match reaches before and after its anchor at most."""
+    flags, before, after = 0, 0, 0
+    for pattern in patterns:
+        i = next(i for i, spec in enumerate(pattern) if "OP" not in spec)
+        anchor = [key for key in pattern[i] if isinstance(key, int)]
+        if not anchor or any(spec.get("OP", "?") != "?" for spec in pattern):
+            raise ValueError(f"Not anchored by a word test, or with specs longer than a token: {pattern}")
+        flags |= 1 << anchor[0]
+        before, after = max(before, i), max(after, len(pattern) - i - 1)
+    return flags, before, after
 
 
 def _check_merge(mode: str, model_labels) -> tuple[str, tuple[str, ...]]:

@@ -171,3 +171,71 @@ def test_prefix_merge_takes_only_the_models_left_extensions(nlp):
     assert [s.text for s in got] == ["陕西省人民政府"]
     got = merge_spans([rule], [extension, addition], mode="extend", model_labels=["ORG"])
     assert [s.text for s in got] == ["陕西省人民政府", addition.text]
+
+
+# The word tests are lexeme flags set right before matching (EntityRules._set_flags), and the
+# QUANTITY patterns run only around their anchors (EntityRules._matches): checks that both give
+# what matching every pattern on the whole document gives.
+
+WORDS = ["长治市", "潞州区", "司法局", "开展", "培训", "2705", "人次", "，", "增长", "5.4", "%", "，",
+         "近", "3", "至", "5", "年", "，", "学习", "宪法", "。"]
+EXPECTED = [("长治市潞州区司法局", "ORG"), ("2705人次", "QUANTITY"), ("5.4%", "QUANTITY"),
+            ("近3至5年", "QUANTITY"), ("宪法", "LAW")]
+
+
+def _rules_pipeline(**config):
+    import spacy
+
+    import pipeline.components.entities  # noqa: F401  (registers the factory)
+
+    nlp = spacy.blank("zh")
+    return nlp, nlp.add_pipe("policy_entity_rules", config=config)
+
+
+def _ents(nlp, rules):
+    from spacy.tokens import Doc
+
+    doc = rules(Doc(nlp.vocab, words=WORDS, spaces=[False] * len(WORDS)))
+    return [(e.text, e.label_) for e in doc.ents]
+
+
+def test_word_flags_hold_for_words_new_in_a_memory_zone():
+    nlp, rules = _rules_pipeline()
+    for _ in range(2):  # the lexemes are created anew in each zone, with no flags set
+        with nlp.memory_zone():
+            assert _ents(nlp, rules) == EXPECTED
+    assert _ents(nlp, rules) == EXPECTED
+
+
+def test_word_flags_skip_ids_registered_with_the_vocab_and_follow_each_components_rules(tmp_path):
+    import srsly
+
+    from pipeline.components.entities import _USER_FLAGS
+
+    nlp, _ = _rules_pipeline()
+    nlp.remove_pipe("policy_entity_rules")
+    nlp.vocab.add_flag(lambda word: word == "培训", _USER_FLAGS[0])
+    rules = nlp.add_pipe("policy_entity_rules")
+    assert _USER_FLAGS[0] not in {flag for flag, _ in rules._word_tests}
+    assert _ents(nlp, rules) == EXPECTED
+    assert nlp.vocab["培训"].check_flag(_USER_FLAGS[0]) and not nlp.vocab["开展"].check_flag(_USER_FLAGS[0])
+
+    # A second component on the same vocab with other rules, as a saved pipeline with edited
+    # data reloads: flags are set per document, so each component sees its own rules.
+    rules.to_disk(tmp_path)
+    quantity = srsly.read_json(tmp_path / "quantity.json")
+    quantity["unit"].remove("人次")
+    srsly.write_json(tmp_path / "quantity.json", quantity)
+    other = nlp.add_pipe("policy_entity_rules", name="other").from_disk(tmp_path)
+    assert ("2705人次", "QUANTITY") not in _ents(nlp, other)
+    assert _ents(nlp, rules) == EXPECTED
+
+
+def test_quantities_matched_around_anchors_are_those_of_the_whole_document(nlp, seed_text):
+    rules = nlp.get_pipe("policy_entity_rules")
+    with nlp.memory_zone():
+        doc = nlp.make_doc(seed_text)
+        windowed = sorted(m for m in rules._matches(doc) if nlp.vocab.strings[m[0]] == "QUANTITY")
+        whole = sorted(rules._quantity_matcher(doc))
+    assert len(whole) > 50
+    assert windowed == whole
