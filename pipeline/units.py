@@ -7,7 +7,10 @@ brackets right after the end mark stay with it; surrounding whitespace is not pa
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from weakref import WeakKeyDictionary
+
+from spacy.attrs import IDX, IS_SPACE, LENGTH
 
 END_MARKS = "。！？；!?;"
 CLOSERS = "”’」』）)】》〉>\"'"
@@ -61,3 +64,28 @@ def unit_tokens(span) -> list[str]:
     """The words of a sentence unit (a spaCy Span) as the sentence classifiers see them,
     whitespace tokens dropped: one definition for training and for the pipeline."""
     return [t.text for t in span if not t.is_space]
+
+
+def units_tokens(doc, spans: Iterable) -> list[list[str]]:
+    """``[unit_tokens(span) for span in spans]`` for spans of ``doc``, read off the doc's arrays
+    and text: a Token object per word cost more than the classifier that needs the words."""
+    text = doc_text(doc)
+    starts, lengths, spaces = (doc.to_array(attr).tolist() for attr in (IDX, LENGTH, IS_SPACE))
+    words = [None if space else text[i : i + n] for i, n, space in zip(starts, lengths, spaces, strict=True)]
+    return [[w for w in words[span.start : span.end] if w is not None] for span in spans]
+
+
+# Weak keys: a text lives as long as its Doc (a run parses documents inside nlp.memory_zone()).
+_DOC_TEXTS: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def doc_text(doc) -> str:
+    """``doc.text``, built once per Doc. spaCy joins the text of every token each time it is
+    asked, and ``span.text`` does the same for the span's tokens; the components after the
+    tokenizer asked for every unit's text several times. A span's text is the slice
+    ``doc_text(doc)[span.start_char:span.end_char]``. The text of a Doc does not change after
+    the tokenizer (retokenizing keeps it), so one copy serves every component."""
+    text = _DOC_TEXTS.get(doc)
+    if text is None:
+        text = _DOC_TEXTS[doc] = doc.text
+    return text

@@ -1,4 +1,4 @@
-from pipeline.units import iter_chunks, split_units
+from pipeline.units import doc_text, iter_chunks, split_units, unit_tokens, units_tokens
 
 
 def texts(text):
@@ -40,3 +40,12 @@ def test_chunks_are_bounded_and_exact():
     pieces = list(iter_chunks(text, 0, len(text), 500))
     assert all(b - a <= 500 for a, b in pieces)
     assert "".join(text[a:b] for a, b in pieces) == text
+
+
+def test_doc_arrays_give_the_same_texts_and_tokens(nlp):
+    doc = nlp("一、总体情况\n全年 新建学校10所。 We  built 3 schools ！\n\n二是加强监管😀；  ")
+    units = list(doc.spans["units"])
+    assert doc_text(doc) == doc.text and doc_text(doc) is doc_text(doc)
+    spans = [*units, *doc.ents, doc[1:4], doc[-3:]]
+    assert [doc_text(doc)[span.start_char : span.end_char] for span in spans] == [span.text for span in spans]
+    assert units_tokens(doc, units) == [unit_tokens(span) for span in units]

@@ -20,7 +20,7 @@ from ..errors import Errors
 from ..labels import UNITS_KEY
 from ..models import find_trained_model
 from ..persistence import load_model
-from ..units import unit_tokens
+from ..units import units_tokens
 
 if not Span.has_extension("clf_scores"):
     Span.set_extension("clf_scores", default=None)
@@ -37,13 +37,13 @@ def resolve_model_file(model: str | Path) -> Path:
     return find_trained_model(path, MODEL_FILE) / MODEL_FILE
 
 
-@Language.factory("policy_sentence_classifier", default_config={"batch_size": 256})
+@Language.factory("policy_sentence_classifier", default_config={"batch_size": 2048})
 def make_sentence_classifier(nlp: Language, name: str, batch_size: int):
     return SentenceClassifierComponent(name, batch_size=batch_size)
 
 
 class SentenceClassifierComponent:
-    def __init__(self, name: str, *, batch_size: int = 256):
+    def __init__(self, name: str, *, batch_size: int = 2048):
         self.name = name
         self.batch_size = batch_size
         self.model_path: Path | None = None
@@ -60,12 +60,13 @@ class SentenceClassifierComponent:
         if self.estimator is None:
             raise ValueError(Errors.E015.format(name=self.name))
         units = list(doc.spans.get(UNITS_KEY, []))
+        tokens = units_tokens(doc, units)
         classes = [str(c) for c in self.estimator.classes_]
         for start in range(0, len(units), self.batch_size):
             batch = units[start : start + self.batch_size]
-            probs = self.estimator.predict_proba([unit_tokens(span) for span in batch])
-            for span, row in zip(batch, probs, strict=True):
-                span._.clf_scores = {label: float(p) for label, p in zip(classes, row, strict=True)}
+            probs = self.estimator.predict_proba(tokens[start : start + self.batch_size])
+            for span, row in zip(batch, probs.tolist(), strict=True):
+                span._.clf_scores = dict(zip(classes, row, strict=True))
         return doc
 
     def to_disk(self, path, *, exclude=tuple()) -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+from itertools import accumulate
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from ..data_files import compile_pattern
+from ..data_files import compile_pattern, pattern_search
 from ..errors import Errors
 from ..labels import OTHER, QUANTITY, SENTENCE_LABELS, UNITS_KEY
+from ..units import doc_text
 from .base import RuleComponent
 from .sections import SectionStack
 
@@ -47,6 +49,9 @@ class SentenceRules(RuleComponent):
                 raise ValueError(Errors.E006.format(label=label, labels=", ".join(SENTENCE_LABELS)))
             for pattern, weight in entries:
                 self.cues.append((label, compile_pattern(pattern, "cues.json"), float(weight)))
+        # The classifier searched the same cues in the same units just before: see PatternSearch.
+        self.cue_search = pattern_search(pattern.pattern for _, pattern, _ in self.cues)
+        self.cue_hits = [(label, self.cue_search.index[pattern.pattern], weight) for label, pattern, weight in self.cues]
         self.bias = {label: float(cues["bias"].get(label, 0.0)) for label in SENTENCE_LABELS}
         self.context_weight = float(cues["context_weight"])
         self.heading_context_weight = float(cues["heading_context_weight"])
@@ -72,8 +77,9 @@ class SentenceRules(RuleComponent):
         if context:
             scores[context] += self.context_weight if weight is None else weight
         suppressed = self.suppressed_under.get(context, ()) if context else ()
-        for label, pattern, cue_weight in self.cues:
-            if label not in suppressed and pattern.search(text):
+        hits = self.cue_search(text)
+        for label, i, cue_weight in self.cue_hits:
+            if hits[i] and label not in suppressed:
                 scores[label] += cue_weight
         return scores
 
@@ -81,32 +87,41 @@ class SentenceRules(RuleComponent):
         if UNITS_KEY not in doc.spans:
             raise ValueError(Errors.E015.format(name="policy_structure"))
         sections = SectionStack(self.sections, self.subheading_overrides)
-        previous: Span | None = None
-        quantity_tokens = {i for ent in doc.ents if ent.label_ == QUANTITY for i in range(ent.start, ent.end)}
+        text = doc_text(doc)
+        # quantity[i]: QUANTITY tokens before token i, so a unit's count is one subtraction.
+        flags = bytearray(len(doc))
+        for ent in doc.ents:
+            if ent.label_ == QUANTITY:
+                flags[ent.start : ent.end] = b"\x01" * len(ent)
+        quantity = list(accumulate(flags, initial=0))
+        previous: tuple[int, str, float] | None = None  # paragraph, label and score of the last body unit
         for span in doc.spans[UNITS_KEY]:
-            if span._.is_chrome:
-                self._set(span, {label: (1.0 if label == OTHER else 0.0) for label in SENTENCE_LABELS})
+            ext = span._  # one extension accessor per unit: each `span._` builds a new one
+            if ext.is_chrome:
+                self._set(ext, {label: (1.0 if label == OTHER else 0.0) for label in SENTENCE_LABELS})
                 continue
-            level = span._.heading_level
-            own, context = sections.enter(span.text, level)
+            level, paragraph = ext.heading_level, ext.paragraph
+            span_text = text[span.start_char : span.end_char]
+            own, context = sections.enter(span_text, level)
             if own:
-                scores = self.cue_scores(span.text, own, weight=self.heading_context_weight)
+                scores = self.cue_scores(span_text, own, weight=self.heading_context_weight)
             else:
-                scores = self.cue_scores(span.text, context)
-                if context not in self.quantity_bonus.get("not_under", ()) and any(
-                    i in quantity_tokens for i in range(span.start, span.end)
+                scores = self.cue_scores(span_text, context)
+                if (
+                    context not in self.quantity_bonus.get("not_under", ())
+                    and quantity[span.end] > quantity[span.start]
                 ):
                     scores[self.quantity_bonus["label"]] += float(self.quantity_bonus["weight"])
                 if (
                     previous is not None
                     and not level
-                    and previous._.paragraph == span._.paragraph
-                    and previous._.label == self.carry["label"]
-                    and previous._.score >= self.carry["min_score"]
+                    and previous[0] == paragraph
+                    and previous[1] == self.carry["label"]
+                    and previous[2] >= self.carry["min_score"]
                 ):
                     scores[self.carry["label"]] += float(self.carry["weight"])
-            self._set(span, self.combine(scores, span._.clf_scores, has_context=bool(own or context)))
-            previous = span
+            label, score = self._set(ext, self.combine(scores, ext.clf_scores, has_context=bool(own or context)))
+            previous = (paragraph, label, score)
         return doc
 
     def combine(
@@ -127,8 +142,10 @@ class SentenceRules(RuleComponent):
         return softmax({label: rule_scores[label] + weight * log_clf[label] for label in SENTENCE_LABELS})
 
     @staticmethod
-    def _set(span: Span, probs: dict[str, float]) -> None:
+    def _set(ext, probs: dict[str, float]) -> tuple[str, float]:
+        """Writes the label and score to a span's extension accessor (``span._``) and returns them."""
         label = max(probs, key=probs.get)
-        span._.scores = probs
-        span._.label = label
-        span._.score = round(probs[label], 4)
+        ext.scores = probs
+        ext.label = label
+        ext.score = score = round(probs[label], 4)
+        return label, score

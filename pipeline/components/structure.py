@@ -12,7 +12,7 @@ from spacy.tokens import Doc, Span
 
 from ..data_files import compile_pattern
 from ..labels import UNITS_KEY
-from ..units import END_MARKS, split_units
+from ..units import END_MARKS, doc_text, split_units
 from .base import RuleComponent
 
 for _name, _default in (
@@ -195,17 +195,18 @@ class PolicyStructure(RuleComponent):
         self.rules = StructureRules(self.data["headings"], self.data["chrome"])
 
     def __call__(self, doc: Doc) -> Doc:
-        infos, meta = analyse(doc.text, self.rules)
+        infos, meta = analyse(doc_text(doc), self.rules)
         spans = []
         for info in infos:
             span = doc.char_span(info.start, info.end, alignment_mode="expand")
             if span is None:
                 continue
-            span._.is_heading = bool(info.heading_level)
-            span._.heading_level = info.heading_level
-            span._.section = info.section
-            span._.is_chrome = info.is_chrome
-            span._.paragraph = info.line
+            ext = span._  # each `span._` builds a new accessor
+            ext.is_heading = bool(info.heading_level)
+            ext.heading_level = info.heading_level
+            ext.section = info.section
+            ext.is_chrome = info.is_chrome
+            ext.paragraph = info.line
             spans.append(span)
         if len(doc):
             # One array write: setting token.is_sent_start one by one is quadratic in spaCy.

@@ -3,13 +3,25 @@ labelling functions on inline examples, and the tagger's pooling with the classi
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import skops.io as sio
+from sklearn.utils import murmurhash3_32 as sklearn_murmurhash3_32
 
+from pipeline.data_files import pattern_search
 from pipeline.errors import Errors
 from pipeline.persistence import load_model, save_model
-from pipeline.sklearn_classifier import SentenceClassifier, char_ngrams, word_ngrams
+from pipeline.sklearn_classifier import (
+    SentenceClassifier,
+    _hasher,
+    char_counts,
+    char_ngrams,
+    murmurhash3_32,
+    word_counts,
+    word_ngrams,
+)
 from pipeline.train.sentence import trainable
 from pipeline.train.weak import LabellingFunctions, WeakUnit
 
@@ -39,6 +51,48 @@ def test_ngrams_fold_digits_and_mark_ends():
     assert word_ngrams(["受理", "120", "件"]) == ["受理", "0", "件", "受理 0", "0 件"]
     grams = char_ngrams(["办结", "35"])
     assert "^办" in grams and "0$" in grams and "^" not in grams
+
+
+# Units the array path must hash exactly like the n-gram strings: digits, markers inside the text,
+# an empty unit, multi-byte UTF-8 of every length, long tokens and a token with a space.
+HASH_CASES = [t for t, _ in TRAIN] + [
+    [], ["^"], ["$"], ["^$"], ["价格", "^", "$", "上涨"], ["a^$b", "$^"], ["１２３．５", "3.14", "第0.5"],
+    ["😀😀😀", "é", "ß", "中文", "x"], ["长" * 40, "https://" + "a" * 37], ["ab c", "改革"],
+]
+
+
+@pytest.mark.parametrize("n_features", [2**10, 2**17, 7])
+def test_array_hashing_matches_hashing_vectorizer(n_features):
+    for counts, analyzer in ((word_counts, word_ngrams), (char_counts, char_ngrams)):
+        expected = _hasher(analyzer, n_features).transform(HASH_CASES)
+        got = counts(HASH_CASES, n_features)
+        assert got.has_canonical_format and got.dtype == expected.dtype and got.shape == expected.shape
+        np.testing.assert_array_equal(got.indptr, expected.indptr)
+        np.testing.assert_array_equal(got.indices, expected.indices)
+        np.testing.assert_array_equal(got.data, expected.data)
+    assert word_counts([[]], 16).nnz == 0 and char_counts([[]], 16).nnz == 0
+
+
+def test_murmurhash_matches_sklearn():
+    grams = ["", "a", "ab", "abc", "abcd", "改", "改革开", "改革开放", "😀", "é中😀a", "x" * 41]
+    buf = "".join(grams).encode("utf-8")
+    lengths = np.array([len(g.encode("utf-8")) for g in grams])
+    starts = np.cumsum(lengths) - lengths
+    expected = [sklearn_murmurhash3_32(g, seed=0) for g in grams]
+    assert murmurhash3_32(buf, starts, lengths).tolist() == expected
+
+
+def test_pattern_search_is_shared_and_exact():
+    patterns = ["继续|持续", "^我们", "问题$", "(?:^|[，,])(?:要|将)"]
+    search = pattern_search(patterns)
+    assert pattern_search(reversed(patterns)) is search
+    for text in ["我们将继续推进，要加强。", "存在的问题", "", "我们", "要"]:
+        expected = {p for p in patterns if re.search(p, text)}
+        assert {p for p, hit in zip(search.patterns, search(text), strict=True) if hit} == expected
+        assert search(text) == search(text)
+    texts = ["要加强。", "问题", "要加强。", "新的一句"]
+    assert search.many(texts) == [search(text) for text in texts]
+    assert pattern_search([]).many(texts) == [()] * 4
 
 
 def test_init_stores_params_only():
