@@ -15,7 +15,7 @@ from spacy.tokens import Doc
 from spacy.util import registry
 
 from .pkuseg_features import PkusegCutter
-from .units import iter_chunks, iter_units
+from .units import iter_chunks, iter_units, remember_text
 
 MAX_SEGMENT_CHARS = 500
 # Characters that always stand as tokens of their own: pkuseg occasionally glues them to a word
@@ -44,7 +44,9 @@ class PolicyChineseTokenizer(ChineseTokenizer):
             for a, b in iter_chunks(text, start, end, MAX_SEGMENT_CHARS):
                 words.extend(cutter.cut(text[a:b]))
         words, spaces = util.get_words_and_spaces(split_punct(words), text)
-        return Doc(self.vocab, words=words, spaces=spaces)
+        doc = Doc(self.vocab, words=words, spaces=spaces)
+        remember_text(doc, text)  # get_words_and_spaces keeps every character: doc.text == text
+        return doc
 
     def _cutter(self) -> PkusegCutter:
         """pkuseg's cut with the faster feature look-up (pipeline/pkuseg_features.py), for the

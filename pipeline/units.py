@@ -79,6 +79,11 @@ def units_tokens(doc, spans: Iterable) -> list[list[str]]:
 _DOC_TEXTS: WeakKeyDictionary = WeakKeyDictionary()
 
 
+def remember_text(doc, text: str) -> None:
+    """Record ``text`` as ``doc_text(doc)``: the tokenizer has the text it built the Doc from."""
+    _DOC_TEXTS[doc] = text
+
+
 def doc_text(doc) -> str:
     """``doc.text``, built once per Doc. spaCy joins the text of every token each time it is
     asked, and ``span.text`` does the same for the span's tokens; the components after the

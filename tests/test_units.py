@@ -1,3 +1,5 @@
+import pytest
+
 from pipeline.units import doc_text, iter_chunks, split_units, unit_tokens, units_tokens
 
 
@@ -49,3 +51,9 @@ def test_doc_arrays_give_the_same_texts_and_tokens(nlp):
     spans = [*units, *doc.ents, doc[1:4], doc[-3:]]
     assert [doc_text(doc)[span.start_char : span.end_char] for span in spans] == [span.text for span in spans]
     assert units_tokens(doc, units) == [unit_tokens(span) for span in units]
+
+
+@pytest.mark.parametrize("text", ["", "  ", "全年 新建学校10所。\r\n\t We  built 3 schools ！\n\n二是😀；  ", "\u3000\u3000各位代表！\n"])
+def test_the_tokenizer_hands_over_the_text_it_cut(nlp, text):
+    doc = nlp.make_doc(text)
+    assert doc_text(doc) == doc.text == text
