@@ -101,6 +101,12 @@ def test_org_short_forms_and_titles(ents_of):
     assert [t for t, label in ents if label == "ORG"] == ["区委", "区政府", "市司法局", "司法局"]
 
 
+def test_org_congress_and_cppcc_of_a_level(ents_of):
+    # the closing formula of a work report's opening: one word each for pkuseg
+    ents = ents_of("现在，我代表省人民政府，向大会报告工作，请予审议，并请省政协委员和列席人员提出意见。")
+    assert [t for t, label in ents if label == "ORG"] == ["省人民政府", "省政协"]
+
+
 def test_org_generic_classes_and_self_references_are_not_orgs(ents_of):
     ents = ents_of("我局指导司法所、法律服务所和政府部门开展工作。")
     assert [t for t, label in ents if label == "ORG"] == []
