@@ -133,6 +133,7 @@ class EntityRules(RuleComponent):
         self._not_document_endings = tuple(law["not_document_endings"])
         self._generic = set(org["generic"])
         self._single_stop = set(org["single_token_stop"])
+        self._not_name_endings = tuple(org["not_name_endings"])
         self._not_admin = set(org["not_admin"])
         self._self_ref = compile_pattern(org["self_reference"], "org.json")
         self._single = compile_pattern(org["single_token"], "org.json")
@@ -142,7 +143,8 @@ class EntityRules(RuleComponent):
             **self._regex_test(org["middle_token"], "org.json", not_in=org["middle_stop"]),
             "OP": f"{{0,{org['max_middle']}}}",
         }
-        suffix = self._regex_test(org["suffix_token"], "org.json")
+        # a word that only ends like a body (大局, 控股) ends no name, so a match stops before it
+        suffix = self._regex_test(org["suffix_token"], "org.json", not_ending=self._not_name_endings)
         strong = self._in_test(self._org_names - self._generic)
         self.matcher.add(
             ORG,
@@ -168,7 +170,8 @@ class EntityRules(RuleComponent):
         self._word_rules = [
             (self.vocab.strings.add(key), 1 << next(iter(test)))
             for key, test in [("ORG_NAME", strong),
-                              ("ORG_SINGLE", self._regex_test(org["single_token"], "org.json")),
+                              ("ORG_SINGLE", self._regex_test(org["single_token"], "org.json",
+                                                             not_ending=self._not_name_endings)),
                               ("LAW_UNMARKED", self._in_test(self._unmarked_laws))]
         ]
         num = self._regex_test(qty["number_token"], "quantity.json")
@@ -210,9 +213,10 @@ class EntityRules(RuleComponent):
         self._other_flags = ~sum(1 << flag for flag, _ in self._word_tests) & (1 << 64) - 1
         self._masks: dict[int, int] = {}  # string id -> flags of the word tests
 
-    def _regex_test(self, pattern: str, path: str, not_in=()) -> dict[int, bool]:
-        regex, excluded = compile_pattern(pattern, path), frozenset(not_in)
-        return self._word_test(lambda word: word not in excluded and regex.search(word) is not None)
+    def _regex_test(self, pattern: str, path: str, not_in=(), not_ending=()) -> dict[int, bool]:
+        regex, excluded, endings = compile_pattern(pattern, path), frozenset(not_in), tuple(not_ending)
+        return self._word_test(lambda word: word not in excluded and not word.endswith(endings)
+                               and regex.search(word) is not None)
 
     def _in_test(self, words) -> dict[int, bool]:
         return self._word_test(frozenset(words).__contains__)
@@ -369,7 +373,7 @@ class EntityRules(RuleComponent):
         text = span.text
         if _inside(span.start_char, span.end_char, titles):
             return None
-        if text in self._generic:
+        if text in self._generic or span[-1].text.endswith(self._not_name_endings):
             return None
         if key == "ORG_SINGLE" and (text in self._single_stop or self._self_ref.match(text)):
             return None

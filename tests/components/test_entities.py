@@ -107,6 +107,11 @@ def test_org_congress_and_cppcc_of_a_level(ents_of):
     assert [t for t, label in ents if label == "ORG"] == ["省人民政府", "省政协"]
 
 
+def test_words_that_only_end_like_a_body_are_not_orgs(ents_of):
+    ents = ents_of("自治区党委总揽全局，各地顾全大局，服务国家发展大局，推进债转股和跨省通办。")
+    assert [t for t, label in ents if label == "ORG"] == ["自治区党委"]
+
+
 def test_org_generic_classes_and_self_references_are_not_orgs(ents_of):
     ents = ents_of("我局指导司法所、法律服务所和政府部门开展工作。")
     assert [t for t, label in ents if label == "ORG"] == []
