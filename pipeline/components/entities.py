@@ -39,6 +39,7 @@ from ..data_files import compile_pattern
 from ..errors import Errors
 from ..labels import ENTITY_LABELS, LAW, ORG, QUANTITY
 from ..numbers import parse_number, tidy, to_halfwidth
+from ..units import doc_text
 from . import trained_ner  # noqa: F401  (registers policy_trained_ner, the upstream ner merged here)
 from .base import RuleComponent
 
@@ -207,6 +208,7 @@ class EntityRules(RuleComponent):
         self._title_marks = [law["open"], law["close"]]
         self._fused = compile_pattern(qty["fused_token"], "quantity.json")
         self._year = compile_pattern(qty["year_number"], "quantity.json")
+        self._ordinal_after = compile_pattern(qty["ordinal_after"], "quantity.json")
         self._percent_units = {to_halfwidth(u) for u in qty["percent_sign"]} | set(
             qty["percent_words"].values())
         self._units_by_length = sorted(qty["unit"] + qty["percent_sign"], key=len, reverse=True)
@@ -386,6 +388,8 @@ class EntityRules(RuleComponent):
             return None
         prev = doc[span.start - 1].text if span.start > 0 else ""
         if prev in self._qty["ordinal_before"] or prev.endswith("第"):
+            return None
+        if self._ordinal_after.match(doc_text(doc), span.end_char):
             return None
         parsed = self.normalise(span.text)
         if parsed is None:

@@ -87,6 +87,11 @@ def test_percentage_in_words_range_and_split_tokens(nlp):
     assert [(e._.value, e._.unit) for e in doc.ents if e.label_ == "QUANTITY"] == [(12.5, "%")]
 
 
+def test_ordinals_of_congresses_and_plenary_sessions_are_not_quantities(ents_of):
+    text = "深入贯彻党的二十届四中全会和十四届全国人大精神，成功举办3届博览会。"
+    assert [t for t, label in ents_of(text) if label == "QUANTITY"] == ["3届"]
+
+
 def test_durations_in_chinese_numerals_are_kept(nlp):
     found = quantities(nlp, "用五年时间，三十年来，一百年。")
     assert [(f[0], f[1], f[2]) for f in found] == [("五年", 5, "年"), ("三十年", 30, "年"), ("一百年", 100, "年")]
