@@ -162,3 +162,16 @@ def test_examples_feed_nlp_evaluate(nlp, tmp_path):
     assert [eg.reference.text for eg in alone] == [u.text for u in docs[0].units]
     assert [eg.reference.user_data["offset"] for eg in alone] == [u.start for u in docs[0].units]
     assert nlp.evaluate(alone, scorer=PolicyScorer(nlp))["units_n"] == len(UNITS)
+
+
+def test_the_committed_work_report_dev_set_is_valid():
+    """corpus/dev/workreports: every record checks out against its raw text (load_gold validates
+    offsets, texts, labels, order and coverage)."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "corpus" / "dev" / "workreports"
+    docs = load_gold(folder / "gold", folder / "raw")
+    assert sorted(d.doc_id for d in docs) == ["prov2026-河北省", "prov2026-西藏自治区"]
+    for doc in docs:
+        assert len(doc.units) > 200
+        assert {u.label for u in doc.units} <= set(SENTENCE_LABELS)
