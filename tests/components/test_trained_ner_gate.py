@@ -182,3 +182,16 @@ def test_empty_document(nlp, chars, windows):
     with gated(nlp, chars=chars, windows=windows):
         assert list(nlp("").ents) == []
         assert list(nlp("。\n\n").ents) == []
+
+
+def test_org_recall_preset_adds_the_ners_own_bodies(nlp):
+    import pipeline
+
+    recall = pipeline.build(overrides=pipeline.ORG_RECALL)
+    assert recall.get_pipe("policy_entity_rules").merge == "extend"
+    assert recall.get_pipe("ner").org_ends is None and recall.get_pipe("ner").gate_chars
+    text = "西藏农牧学院和中国雅江集团参加了会议，区司法局主持。"
+    default_orgs = [e.text for e in nlp(text).ents if e.label_ == "ORG"]
+    recall_orgs = [e.text for e in recall(text).ents if e.label_ == "ORG"]
+    assert "西藏农牧学院" not in default_orgs and "西藏农牧学院" in recall_orgs
+    assert set(default_orgs) <= set(recall_orgs)
