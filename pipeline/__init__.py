@@ -8,8 +8,8 @@
 """
 
 from .labels import ENTITY_LABELS, SENTENCE_LABELS
-from .language import ORG_RECALL, build, load
+from .language import build, load
 from .output import to_record
 
 __version__ = "0.1.0"
-__all__ = ["ENTITY_LABELS", "ORG_RECALL", "SENTENCE_LABELS", "build", "load", "to_record", "__version__"]
+__all__ = ["ENTITY_LABELS", "SENTENCE_LABELS", "build", "load", "to_record", "__version__"]

@@ -28,18 +28,6 @@ def user_dict_path(user_dict: str | None) -> str | None:
     return user_dict
 
 
-# A preset for ``build(overrides=ORG_RECALL)``: the ner on every unit that may hold a body, and all
-# its ORG spans that overlap no rule span (merge "extend"). On the two hand-annotated work
-# reports of corpus/dev/workreports it finds the universities, hospitals, companies and
-# delegations the gazetteer does not know (README, Trained models); it costs about five times the
-# ner's time of the default, and on the seed report (another genre) it adds wrong spans.
-ORG_RECALL = {
-    "components.ner.window_org": "",
-    "components.ner.gate_chars": "会办协厅团大央委室局府心科组股部队院织行报国联盟学司站",
-    "components.policy_entity_rules.merge": "extend",
-}
-
-
 def build(
     config: str | os.PathLike | None = None,
     *,
@@ -51,8 +39,8 @@ def build(
 ) -> Language:
     """A freshly initialised pipeline: config file, pkuseg model directory and user dictionary,
     without the components named in ``exclude`` (e.g. a trained one whose training needs the rest).
-    ``overrides`` are dotted config settings, as spaCy's (``{"components.ner.gate_chars": "局"}``,
-    or the preset ``ORG_RECALL``).
+    ``overrides`` are dotted config settings, as spaCy's
+    (``{"components.policy_entity_rules.merge": "extend"}``).
 
     The model directory is, in order: ``pkuseg_model``, ``[initialize.tokenizer] pkuseg_model``
     of the config, ``$POLICY_PIPELINE_PKUSEG_MODEL``, the downloaded default.

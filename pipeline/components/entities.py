@@ -16,8 +16,10 @@ With ``merge`` set, the component also takes over the entities an upstream ``ner
   administrative prefix (陕西省人民政府), which the rules miss when the prefix is not in their
   patterns, while a model span that runs on past a rule span's end (区司法局会同海关总署) does not
   displace it.
-- ``prefix``: ``extend`` without the rest of the model's spans: the model only lends the
-  administrative prefix to rule spans. A hand check of what the model adds beyond the rules on
+- ``prefix``: ``extend`` without most of the model's other spans: the model lends the
+  administrative prefix to rule spans, and adds only the ORG spans whose last word ends in one
+  of ``org.json`` ``model_name_endings`` (universities, hospitals, companies: bodies no gazetteer
+  lists) where they overlap nothing. A hand check of all that the model adds beyond the rules on
   held-out reports found precision 0.42 (models/ner/MODEL_CARD.md), about half the rules' own.
 
 Model spans pass the same guideline checks as rule candidates (nothing inside a 《》 title but the
@@ -135,6 +137,7 @@ class EntityRules(RuleComponent):
         self._generic = set(org["generic"])
         self._single_stop = set(org["single_token_stop"])
         self._not_name_endings = tuple(org["not_name_endings"])
+        self._model_name_endings = tuple(org["model_name_endings"])
         self._not_admin = set(org["not_admin"])
         self._self_ref = compile_pattern(org["self_reference"], "org.json")
         self._single = compile_pattern(org["single_token"], "org.json")
@@ -316,7 +319,8 @@ class EntityRules(RuleComponent):
             checked = _trim(checked) if checked is not None else None
             if checked is not None:
                 model.append(checked)
-        return merge_spans(rules, model, mode=mode, model_labels=model_labels)
+        return merge_spans(rules, model, mode=mode, model_labels=model_labels,
+                           trusted_endings=self._model_name_endings)
 
     def find(self, doc: Doc) -> list[Span]:
         return self._find(doc, *self._enclosures(doc))
@@ -476,9 +480,11 @@ def _check_merge(mode: str, model_labels) -> tuple[str, tuple[str, ...]]:
 
 
 def merge_spans(
-    rules: list[Span], model: list[Span], *, mode: str, model_labels: tuple[str, ...] | list[str]
+    rules: list[Span], model: list[Span], *, mode: str, model_labels: tuple[str, ...] | list[str],
+    trusted_endings: tuple[str, ...] = (),
 ) -> list[Span]:
-    """Non-overlapping union of rule and model spans; earlier groups win (see the module doc)."""
+    """Non-overlapping union of rule and model spans; earlier groups win (see the module doc).
+    ``trusted_endings``: under ``prefix``, model ORG spans whose last word ends so are added too."""
     longest_first = sorted(model, key=lambda s: (-(s.end - s.start), s.start))
     if mode == "rules_first":
         groups = [rules, longest_first]
@@ -497,6 +503,9 @@ def merge_spans(
         groups = [[s for s in rules if s.label_ not in model_labels], extensions, owned]
         if mode == "extend":
             groups.append(longest_first)
+        elif trusted_endings:
+            groups.append([m for m in longest_first
+                           if m.label_ == ORG and m.doc[m.end - 1].text.endswith(trusted_endings)])
     else:
         raise ValueError(Errors.E060.format(mode=mode, modes=", ".join(MERGE_MODES)))
     taken: list[Span] = []
