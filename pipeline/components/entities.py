@@ -55,6 +55,7 @@ MERGE_MODES = ("off", "rules_first", "model_first", "extend", "prefix")
 
 
 _LINE_BREAKS = "\n\r\u2028\u2029"
+_LIST_MARKS = "、，,；;"
 
 # Lexeme flags 1-18 are spaCy's own attributes (IS_ALPHA ... IS_CURRENCY) and FLAG19-FLAG63 are
 # left to users; Vocab.add_flag without an id takes the lowest free one, so the word tests take
@@ -380,6 +381,8 @@ class EntityRules(RuleComponent):
         if _inside(span.start_char, span.end_char, titles):
             return None
         if text in self._generic or span[-1].text.endswith(self._not_name_endings):
+            return None
+        if any(mark in text for mark in _LIST_MARKS):  # a list of bodies, not one name (招商、协会)
             return None
         if key == "ORG_SINGLE" and (text in self._single_stop or self._self_ref.match(text)):
             return None

@@ -112,6 +112,12 @@ def test_org_congress_and_cppcc_of_a_level(ents_of):
     assert [t for t, label in ents if label == "ORG"] == ["省人民政府", "省政协"]
 
 
+def test_a_list_of_bodies_is_not_one_org(nlp):
+    rules = nlp.get_pipe("policy_entity_rules")
+    doc = nlp.make_doc("引进招商、协会等力量。")
+    assert rules._org("ORG", doc[1:4], []) is None  # 招商、协会 as a ner span would give it
+
+
 def test_words_that_only_end_like_a_body_are_not_orgs(ents_of):
     ents = ents_of("自治区党委总揽全局，各地顾全大局，服务国家发展大局，推进债转股和跨省通办。")
     assert [t for t, label in ents if label == "ORG"] == ["自治区党委"]
