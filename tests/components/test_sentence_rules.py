@@ -61,6 +61,17 @@ def test_problem_paragraph_carries_over_until_the_pledge(units_of):
     assert got["我们要直面这些问题挑战，尽心竭力做好政府工作。"] == "plan"
 
 
+@pytest.mark.parametrize("pledge", ["我们一定采取有力有效措施加以解决。", "对这些问题，我们一定正视问题，切实加以解决。"])
+def test_the_pledge_that_closes_a_list_of_gaps_is_a_plan(units_of, pledge):
+    text = (
+        "一、2025年工作回顾\n全年完成投资1万亿元。\n"
+        "同时也要看到，经济发展还面临不少困难和问题，一些企业经营困难，民生领域还有短板。" + pledge + "\n"
+    )
+    got = labels(units_of, text)
+    assert got["同时也要看到，经济发展还面临不少困难和问题，一些企业经营困难，民生领域还有短板。"] == "problem"
+    assert got[pledge] == "plan"
+
+
 def test_lower_heading_does_not_override_the_section(units_of):
     text = "一、2025年工作回顾\n（八）加强政府自身建设\n严格落实全面从严治党主体责任。\n三、2026年重点工作\n（一）巩固拓展成效\n"
     got = labels(units_of, text)
