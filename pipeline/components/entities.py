@@ -331,7 +331,7 @@ class EntityRules(RuleComponent):
 
         Each pair of marks is scanned once: the title marks and the quotes are blocked pairs too.
         """
-        text = doc.text
+        text = doc_text(doc)
         pairs = [*self._qty["blocked_enclosures"], *_QUOTES, self._title_marks]
         found = {(opener, closer): enclosed_ranges(text, opener, closer) for opener, closer in pairs}
 
