@@ -171,7 +171,7 @@ class SentenceClassifier(ClassifierMixin, BaseEstimator):
         if fit:
             cues = self.cues if self.cues is not None else load_json("cues.json")["cues"]
             self.cue_labels_ = sorted(cues)
-            self.cue_patterns_ = [[pattern for pattern, _ in cues[label]] for label in self.cue_labels_]
+            self.cue_patterns_ = [[entry[0] for entry in cues[label]] for label in self.cue_labels_]
             self.word_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(words)
             self.char_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(chars)
         parts = [

@@ -157,6 +157,8 @@ class EntityRules(RuleComponent):
                 [{**admin, "OP": "+"}, middle, suffix],
                 [head, middle, suffix],
                 [suffix, {**middle, "OP": "{0,2}"}, suffix],
+                *([{**admin, "OP": "+"}, middle, *({"ORTH": word} for word in phrase)]
+                  for phrase in org.get("suffix_phrases", [])),
             ],
             greedy="LONGEST",
         )

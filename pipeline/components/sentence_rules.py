@@ -23,6 +23,22 @@ if not Span.has_extension("clf_scores"):
 COMBINATIONS = ("pooled", "rules", "classifier")
 
 
+CUE_OPTIONS = ("under_any_heading",)
+
+
+def cue_entry(entry) -> tuple[str, float, dict]:
+    """``[pattern, weight]`` or ``[pattern, weight, {options}]`` of cues.json, checked."""
+    if not isinstance(entry, list) or len(entry) not in (2, 3) or (len(entry) == 3 and not isinstance(entry[2], dict)):
+        raise ValueError(Errors.E008.format(path="cues.json", reason=f"cue {entry!r} is not [pattern, weight] "
+                                            "or [pattern, weight, {options}]"))
+    options = entry[2] if len(entry) == 3 else {}
+    unknown = set(options) - set(CUE_OPTIONS)
+    if unknown:
+        raise ValueError(Errors.E008.format(path="cues.json", reason=f"unknown cue option(s) {sorted(unknown)}; "
+                                            f"known: {', '.join(CUE_OPTIONS)}"))
+    return entry[0], float(entry[1]), options
+
+
 def softmax(scores: dict[str, float]) -> dict[str, float]:
     top = max(scores.values())
     exp = {label: math.exp(value - top) for label, value in scores.items()}
@@ -43,15 +59,18 @@ class SentenceRules(RuleComponent):
 
     def _build(self) -> None:
         cues = self.data["cues"]
-        self.cues: list[tuple[str, object, float]] = []
+        self.cues: list[tuple[str, object, float, bool]] = []  # label, pattern, weight, suppressible
         for label, entries in cues["cues"].items():
             if label not in SENTENCE_LABELS:
                 raise ValueError(Errors.E006.format(label=label, labels=", ".join(SENTENCE_LABELS)))
-            for pattern, weight in entries:
-                self.cues.append((label, compile_pattern(pattern, "cues.json"), float(weight)))
+            for entry in entries:
+                pattern, weight, options = cue_entry(entry)
+                self.cues.append((label, compile_pattern(pattern, "cues.json"), weight,
+                                  not options.get("under_any_heading", False)))
         # The classifier searched the same cues in the same units just before: see PatternSearch.
-        self.cue_search = pattern_search(pattern.pattern for _, pattern, _ in self.cues)
-        self.cue_hits = [(label, self.cue_search.index[pattern.pattern], weight) for label, pattern, weight in self.cues]
+        self.cue_search = pattern_search(pattern.pattern for _, pattern, _, _ in self.cues)
+        self.cue_hits = [(label, self.cue_search.index[pattern.pattern], weight, suppressible)
+                         for label, pattern, weight, suppressible in self.cues]
         self.bias = {label: float(cues["bias"].get(label, 0.0)) for label in SENTENCE_LABELS}
         self.context_weight = float(cues["context_weight"])
         self.heading_context_weight = float(cues["heading_context_weight"])
@@ -78,8 +97,8 @@ class SentenceRules(RuleComponent):
             scores[context] += self.context_weight if weight is None else weight
         suppressed = self.suppressed_under.get(context, ()) if context else ()
         hits = self.cue_search(text)
-        for label, i, cue_weight in self.cue_hits:
-            if hits[i] and label not in suppressed:
+        for label, i, cue_weight, suppressible in self.cue_hits:
+            if hits[i] and not (suppressible and label in suppressed):
                 scores[label] += cue_weight
         return scores
 

@@ -112,6 +112,18 @@ def test_org_congress_and_cppcc_of_a_level(ents_of):
     assert [t for t, label in ents if label == "ORG"] == ["省人民政府", "省政协"]
 
 
+@pytest.mark.parametrize(
+    "text, org",
+    [
+        ("——2026年1月26日在河北省第十四届人民代表大会第四次会议上", "河北省第十四届人民代表大会"),
+        ("——在西藏自治区第十二届人民代表大会第四次会议上", "西藏自治区第十二届人民代表大会"),
+        ("宁夏回族自治区人民政府组织编制了规划纲要。", "宁夏回族自治区人民政府"),
+    ],
+)
+def test_org_people_s_congress_of_a_term_and_autonomous_regions(ents_of, text, org):
+    assert [t for t, label in ents_of(text) if label == "ORG"] == [org]
+
+
 def test_a_list_of_bodies_is_not_one_org(nlp):
     rules = nlp.get_pipe("policy_entity_rules")
     doc = nlp.make_doc("引进招商、协会等力量。")

@@ -135,3 +135,52 @@ def test_future_duties_are_plans(units_of):
     assert got["局党组压实主体责任。"] == "responsibility"
     assert got["落实企业安全生产主体责任。"] == "plan"
     assert got["（一）深化法治建设，把依法行政作为政府的履职准则。"] == "plan"
+
+
+def test_drafting_the_plan_outline_is_responsibility_under_a_task_heading(units_of):
+    drafting = "根据省委的建议，省政府编制了《某省国民经济和社会发展第十五个五年规划纲要（草案）》，提请大会审查。"
+    got = labels(units_of, "二、“十五五”时期主要目标任务\n" + drafting + "\n落实安全生产主体责任。\n")
+    assert got[drafting] == "responsibility"
+    assert got["落实安全生产主体责任。"] == "plan"  # the other responsibility cues stay suppressed
+
+
+@pytest.mark.parametrize(
+    "text, section",
+    [
+        ("习近平总书记亲临考察，为我们发展指明了方向，全省上下倍受鼓舞。", "一、2025年工作回顾"),
+        ("过去五年，是极不寻常、极不平凡的五年。", "一、2025年工作回顾"),
+        ("我们坚信，全省人民一定能够创造新的更大辉煌。", "二、2026年重点工作"),
+        ("让我们更加紧密地团结在党中央周围，奋力谱写现代化建设新篇章！", "二、2026年重点工作"),
+        ("蓝图已经绘就，实干创造未来。", "二、2026年重点工作"),
+    ],
+)
+def test_rhetoric_is_other_inside_review_and_task_sections(units_of, text, section):
+    assert labels(units_of, f"{section}\n{text}\n")[text] == "other"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2025年是极不平凡的一年，我们完成投资1万亿元，新增就业56万人。", "achievement"),  # it goes on to report results
+        ("加强财源建设，规范非税收入。", "plan"),  # a couplet of tasks is not a maxim
+    ],
+)
+def test_rhetoric_cues_leave_reports_and_tasks_alone(units_of, text, expected):
+    section = "一、2025年工作回顾" if expected == "achievement" else "二、2026年重点工作"
+    assert labels(units_of, f"{section}\n{text}\n")[text] == expected
+
+
+@pytest.mark.parametrize("entry", [["是", 1.0, {"everywhere": True}], ["是"], ["是", 1.0, "x"]])
+def test_malformed_cue_entry_is_a_coded_error(tmp_path, entry):
+    import copy
+    import json
+
+    from pipeline.components.sentence_rules import SentenceRules
+    from pipeline.data_files import load_json
+
+    cues = copy.deepcopy(load_json("cues.json"))  # load_json's dict is shared: never mutate it
+    cues["cues"]["plan"].append(entry)
+    path = tmp_path / "cues.json"
+    path.write_text(json.dumps(cues, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ValueError, match="E008"):
+        SentenceRules("t", cues=str(path), headings="headings.json")
