@@ -164,14 +164,18 @@ def test_examples_feed_nlp_evaluate(nlp, tmp_path):
     assert nlp.evaluate(alone, scorer=PolicyScorer(nlp))["units_n"] == len(UNITS)
 
 
-def test_the_committed_work_report_dev_set_is_valid():
-    """corpus/dev/workreports: every record checks out against its raw text (load_gold validates
-    offsets, texts, labels, order and coverage)."""
+@pytest.mark.parametrize(
+    "name, doc_ids",
+    [("workreports", ["prov2026-河北省", "prov2026-西藏自治区"]), ("checkreports", ["prov2026-江苏省", "prov2026-河南省"])],
+)
+def test_the_committed_work_report_sets_are_valid(name, doc_ids):
+    """corpus/dev/{workreports,checkreports}: every record checks out against its raw text
+    (load_gold validates offsets, texts, labels, order and coverage)."""
     from pathlib import Path
 
-    folder = Path(__file__).resolve().parent.parent / "corpus" / "dev" / "workreports"
+    folder = Path(__file__).resolve().parent.parent / "corpus" / "dev" / name
     docs = load_gold(folder / "gold", folder / "raw")
-    assert sorted(d.doc_id for d in docs) == ["prov2026-河北省", "prov2026-西藏自治区"]
+    assert sorted(d.doc_id for d in docs) == doc_ids
     for doc in docs:
         assert len(doc.units) > 200
         assert {u.label for u in doc.units} <= set(SENTENCE_LABELS)
