@@ -139,6 +139,9 @@ class EntityRules(RuleComponent):
         self._single_stop = set(org["single_token_stop"])
         self._not_name_endings = tuple(org["not_name_endings"])
         self._model_name_endings = tuple(org["model_name_endings"])
+        self._not_before = tuple(org["not_before"])
+        self._not_inside = (*_LIST_MARKS, *org["not_inside"])
+        self._not_before_reach = max(map(len, self._not_before), default=0)
         self._not_admin = set(org["not_admin"])
         self._self_ref = compile_pattern(org["self_reference"], "org.json")
         self._single = compile_pattern(org["single_token"], "org.json")
@@ -151,14 +154,18 @@ class EntityRules(RuleComponent):
         # a word that only ends like a body (大局, 控股) ends no name, so a match stops before it
         suffix = self._regex_test(org["suffix_token"], "org.json", not_ending=self._not_name_endings)
         strong = self._in_test(self._org_names - self._generic)
+        region = {**self._regex_test(org["region_token"], "org.json"), "OP": "*"}
+        phrases = [[{"ORTH": word} for word in phrase] for phrase in org["suffix_phrases"]]
         self.matcher.add(
             ORG,
             [
-                [{**admin, "OP": "+"}, middle, suffix],
+                [region, {**admin, "OP": "+"}, middle, suffix],
+                [{**region, "OP": "+"}, suffix],
+                [{**region, "OP": "+"}, head],
                 [head, middle, suffix],
                 [suffix, {**middle, "OP": "{0,2}"}, suffix],
-                *([{**admin, "OP": "+"}, middle, *({"ORTH": word} for word in phrase)]
-                  for phrase in org.get("suffix_phrases", [])),
+                *([region, {**admin, "OP": "+"}, middle, *phrase] for phrase in phrases),
+                *([{"ORTH": word} for word in phrase] for phrase in org["name_phrases"]),
             ],
             greedy="LONGEST",
         )
@@ -384,7 +391,10 @@ class EntityRules(RuleComponent):
             return None
         if text in self._generic or span[-1].text.endswith(self._not_name_endings):
             return None
-        if any(mark in text for mark in _LIST_MARKS):  # a list of bodies, not one name (招商、协会)
+        if any(mark in text for mark in self._not_inside):  # a list of bodies, not one name (招商、协会)
+            return None
+        end = span.end_char
+        if self._not_before and doc_text(span.doc)[end : end + self._not_before_reach].startswith(self._not_before):
             return None
         if key == "ORG_SINGLE" and (text in self._single_stop or self._self_ref.match(text)):
             return None

@@ -124,6 +124,20 @@ def test_org_people_s_congress_of_a_term_and_autonomous_regions(ents_of, text, o
     assert [t for t, label in ents_of(text) if label == "ORG"] == [org]
 
 
+@pytest.mark.parametrize(
+    "text, orgs",
+    [
+        ("依法接受人大及其常委会监督，自觉接受人民政协民主监督。", ["人大", "常委会", "人民政协"]),
+        ("向驻豫人民解放军、武警部队官兵，向各民主党派、工商联、各人民团体表示感谢。", ["人民解放军", "武警部队", "工商联"]),
+        ("现在，我代表江苏省人民政府向大会报告工作。", ["江苏省人民政府"]),
+        ("2026年河北省政府工作报告", []),  # the report's genre, not the body
+        ("北京举办国际会议，上海建设科技创新中心。", []),  # a region's name prefixes a body only
+    ],
+)
+def test_org_bodies_of_the_work_report_formulas(ents_of, text, orgs):
+    assert [t for t, label in ents_of(text) if label == "ORG"] == orgs
+
+
 def test_a_list_of_bodies_is_not_one_org(nlp):
     rules = nlp.get_pipe("policy_entity_rules")
     doc = nlp.make_doc("引进招商、协会等力量。")
