@@ -141,6 +141,10 @@ class EntityRules(RuleComponent):
         self._model_name_endings = tuple(org["model_name_endings"])
         self._not_before = tuple(org["not_before"])
         self._not_inside = (*_LIST_MARKS, *org["not_inside"])
+        firms = org["listed_firms"]
+        self._firm_list = compile_pattern(firms["pattern"], "org.json")
+        self._firm_lead_words = frozenset(firms["lead_words"])
+        self._not_firm_endings = tuple(firms["not_item_endings"])
         self._not_before_reach = max(map(len, self._not_before), default=0)
         self._not_admin = set(org["not_admin"])
         self._self_ref = compile_pattern(org["self_reference"], "org.json")
@@ -350,8 +354,31 @@ class EntityRules(RuleComponent):
         titles = enclosed([self._title_marks])
         return enclosed(self._qty["blocked_enclosures"]), titles, enclosed(_QUOTES) + titles
 
+    def _listed_firms(self, doc: Doc, titles) -> list[Span]:
+        """The firms of a list ending in 等 + a leading-firm phrase (org.json ``listed_firms``)."""
+        spans = []
+        for match in self._firm_list.finditer(doc_text(doc)):
+            start = match.start("items")
+            for i, item in enumerate(match.group("items").split("、")):
+                span = doc.char_span(start, start + len(item), alignment_mode="expand")
+                start += len(item) + 1
+                if span is None:
+                    continue
+                if i == 0:  # the regex may take the words before the first firm: 培育了超聚变
+                    lead = [t.i for t in span if t.text in self._firm_lead_words]
+                    if lead:
+                        span = doc[lead[-1] + 1 : span.end]
+                    elif span.start_char != match.start("items"):
+                        continue  # the list starts inside a word: no firm name there
+                if not span.text or span.text.endswith(self._not_firm_endings) or span.text in self._generic:
+                    continue
+                span = self._org(ORG, span, titles)
+                if span is not None:
+                    spans.append(span)
+        return spans
+
     def _find(self, doc: Doc, blocked, titles, quoted) -> list[Span]:
-        spans: list[Span] = []
+        spans: list[Span] = self._listed_firms(doc, titles)
         for match_id, start, end in self._matches(doc):
             key = self.vocab.strings[match_id]
             span = doc[start:end]

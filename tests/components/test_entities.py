@@ -138,6 +138,19 @@ def test_org_bodies_of_the_work_report_formulas(ents_of, text, orgs):
     assert [t for t, label in ents_of(text) if label == "ORG"] == orgs
 
 
+@pytest.mark.parametrize(
+    "text, orgs",
+    [
+        ("培育了超聚变、中创智领等一批行业领军企业。", ["超聚变", "中创智领"]),
+        ("支持牧原、宇通、华兰等龙头企业做大做强。", ["牧原", "宇通", "华兰"]),
+        ("分别举办采煤、发电、冶炼、化工等企业。", []),  # sectors: no leading-firm phrase
+        ("培育新兴产业、未来产业等一批龙头企业。", []),  # classes of firms, not firms
+    ],
+)
+def test_firms_listed_before_a_leading_firm_phrase(ents_of, text, orgs):
+    assert [t for t, label in ents_of(text) if label == "ORG"] == orgs
+
+
 def test_a_list_of_bodies_is_not_one_org(nlp):
     rules = nlp.get_pipe("policy_entity_rules")
     doc = nlp.make_doc("引进招商、协会等力量。")
