@@ -37,8 +37,8 @@ class Errors(metaclass=ErrorsWithCodes):
     E006 = "Unknown sentence label {label!r}. Use one of: {labels}."
     E007 = "Unknown entity label {label!r}. Use one of: {labels}."
     E008 = (
-        "Data file {path} is not valid: {reason}. Fix the file (see pipeline/data/README.md for "
-        "its format)."
+        "Data file {path} is not valid: {reason}. Fix the file: its \"_doc\" field describes its "
+        "format."
     )
     E009 = (
         "Input {path} does not exist. Pass existing files or folders of .txt files to "
