@@ -140,12 +140,12 @@ class EntityRules(RuleComponent):
         self._not_name_endings = tuple(org["not_name_endings"])
         self._model_name_endings = tuple(org["model_name_endings"])
         self._not_before = tuple(org["not_before"])
+        self._not_before_reach = max(map(len, self._not_before), default=0)
         self._not_inside = (*_LIST_MARKS, *org["not_inside"])
         firms = org["listed_firms"]
         self._firm_list = compile_pattern(firms["pattern"], "org.json")
         self._firm_lead_words = frozenset(firms["lead_words"])
         self._not_firm_endings = tuple(firms["not_item_endings"])
-        self._not_before_reach = max(map(len, self._not_before), default=0)
         self._not_admin = set(org["not_admin"])
         self._self_ref = compile_pattern(org["self_reference"], "org.json")
         self._single = compile_pattern(org["single_token"], "org.json")
@@ -370,9 +370,9 @@ class EntityRules(RuleComponent):
                         span = doc[lead[-1] + 1 : span.end]
                     elif span.start_char != match.start("items"):
                         continue  # the list starts inside a word: no firm name there
-                if not span.text or span.text.endswith(self._not_firm_endings) or span.text in self._generic:
+                if not span.text or span.text.endswith(self._not_firm_endings):
                     continue
-                span = self._org(ORG, span, titles)
+                span = self._org(ORG, span, titles)  # also drops generic classes
                 if span is not None:
                     spans.append(span)
         return spans
@@ -418,7 +418,7 @@ class EntityRules(RuleComponent):
             return None
         if text in self._generic or span[-1].text.endswith(self._not_name_endings):
             return None
-        if any(mark in text for mark in self._not_inside):  # a list of bodies, not one name (招商、协会)
+        if any(mark in text for mark in self._not_inside):  # two bodies, not one name (招商、协会; 人大及其常委会)
             return None
         end = span.end_char
         if self._not_before and doc_text(span.doc)[end : end + self._not_before_reach].startswith(self._not_before):

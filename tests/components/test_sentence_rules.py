@@ -107,17 +107,25 @@ def test_combination_modes(nlp):
         rules.combination = saved
 
 
-def test_unknown_combination_is_a_coded_error(nlp, tmp_path):
+def rules_with_cues(tmp_path, edit):
+    """A SentenceRules built from a copy of cues.json changed by ``edit`` (load_json's dict is
+    shared, so it is never changed in place)."""
+    import copy
     import json
 
     from pipeline.components.sentence_rules import SentenceRules
     from pipeline.data_files import load_json
 
-    cues = {**load_json("cues.json"), "combination": "average"}
+    cues = copy.deepcopy(load_json("cues.json"))
+    edit(cues)
     path = tmp_path / "cues.json"
     path.write_text(json.dumps(cues, ensure_ascii=False), encoding="utf-8")
+    return SentenceRules("t", cues=str(path), headings="headings.json")
+
+
+def test_unknown_combination_is_a_coded_error(nlp, tmp_path):
     with pytest.raises(ValueError, match="combination"):
-        SentenceRules("t", cues=str(path), headings="headings.json")
+        rules_with_cues(tmp_path, lambda cues: cues.update(combination="average"))
 
 
 def test_a_figure_under_a_task_heading_is_a_target(units_of):
@@ -172,15 +180,5 @@ def test_rhetoric_cues_leave_reports_and_tasks_alone(units_of, text, expected):
 
 @pytest.mark.parametrize("entry", [["是", 1.0, {"everywhere": True}], ["是"], ["是", 1.0, "x"]])
 def test_malformed_cue_entry_is_a_coded_error(tmp_path, entry):
-    import copy
-    import json
-
-    from pipeline.components.sentence_rules import SentenceRules
-    from pipeline.data_files import load_json
-
-    cues = copy.deepcopy(load_json("cues.json"))  # load_json's dict is shared: never mutate it
-    cues["cues"]["plan"].append(entry)
-    path = tmp_path / "cues.json"
-    path.write_text(json.dumps(cues, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(ValueError, match="E008"):
-        SentenceRules("t", cues=str(path), headings="headings.json")
+        rules_with_cues(tmp_path, lambda cues: cues["cues"]["plan"].append(entry))
