@@ -52,6 +52,8 @@ for _name in ("value", "value_max", "unit", "approx"):
 _PRECEDENCE = {LAW: 0, QUANTITY: 1, ORG: 2}
 _QUOTES = [["“", "”"], ["\"", "\""]]
 MERGE_MODES = ("off", "rules_first", "model_first", "extend", "prefix")
+# Matcher keys of ORG candidates found by an institution's kind (see EntityRules._candidates).
+INSTITUTION, NAMED_INSTITUTION = "ORG_INSTITUTION", "ORG_NAMED_INSTITUTION"
 
 
 _LINE_BREAKS = "\n\r\u2028\u2029"
@@ -147,6 +149,11 @@ class EntityRules(RuleComponent):
         self._firm_lead_words = frozenset(firms["lead_words"])
         self._not_firm_endings = tuple(firms["not_item_endings"])
         self._not_admin = set(org["not_admin"])
+        known = sorted({name for group in org["known_names"].values() for name in group}, key=len, reverse=True)
+        self._known_names = re.compile("|".join(map(re.escape, known))) if known else None
+        self._designation = compile_pattern(org["designation"], "org.json")
+        named = org["named_institution"]
+        self._named_follows = frozenset(named["follows"])
         self._self_ref = compile_pattern(org["self_reference"], "org.json")
         self._single = compile_pattern(org["single_token"], "org.json")
         admin = self._regex_test(org["admin_token"], "org.json", not_in=org["not_admin"])
@@ -160,6 +167,25 @@ class EntityRules(RuleComponent):
         strong = self._in_test(self._org_names - self._generic)
         region = {**self._regex_test(org["region_token"], "org.json"), "OP": "*"}
         phrases = [[{"ORTH": word} for word in phrase] for phrase in org["suffix_phrases"]]
+        # Institutions by their kind (大学, 研究院, 集团 …) need a name start the gazetteer knows: a
+        # province, 中国, or an administrative prefix with a name after it (省产业技术研究院).
+        institution = self._regex_test(org["institution_token"], "org.json", not_ending=self._not_name_endings)
+        institution_start = self._regex_test(f"(?:{org['region_token']})|(?:{org['institution_start']})", "org.json")
+        institution_middle = self._regex_test(
+            org["middle_token"], "org.json", not_in=[*org["middle_stop"], *org["institution_middle_stop"]])
+        self.matcher.add(
+            INSTITUTION,
+            [
+                [{**institution_start, "OP": "+"}, {**institution_middle, "OP": "{0,3}"}, institution],
+                [region, {**admin, "OP": "+"}, {**institution_middle, "OP": "{1,3}"}, institution],
+            ],
+            greedy="LONGEST",
+        )
+        self.matcher.add(
+            NAMED_INSTITUTION,
+            [[self._regex_test(named["name_token"], "org.json", not_in=named["not_names"]),
+              self._in_test(named["endings"])]],
+        )
         self.matcher.add(
             ORG,
             [
@@ -317,9 +343,12 @@ class EntityRules(RuleComponent):
         """The rule entities of ``doc`` merged with ``upstream`` (a ner's spans) under ``mode``."""
         mode, model_labels = _check_merge(mode, model_labels)
         blocked, titles, quoted = self._enclosures(doc)
-        rules = self._find(doc, blocked, titles, quoted)
+        candidates, by_kind = self._candidates(doc, blocked, titles, quoted)
+        rules = _resolve(candidates)
         if mode == "off":
             return rules
+        yielding = [s for s in rules if (s.start, s.end) in by_kind]
+        rules = [s for s in rules if (s.start, s.end) not in by_kind]
         model: list[Span] = []
         for span in upstream:
             if span.label_ not in model_labels:
@@ -334,7 +363,7 @@ class EntityRules(RuleComponent):
             if checked is not None:
                 model.append(checked)
         return merge_spans(rules, model, mode=mode, model_labels=model_labels,
-                           trusted_endings=self._model_name_endings)
+                           trusted_endings=self._model_name_endings, yielding=yielding)
 
     def find(self, doc: Doc) -> list[Span]:
         return self._find(doc, *self._enclosures(doc))
@@ -377,12 +406,44 @@ class EntityRules(RuleComponent):
                     spans.append(span)
         return spans
 
+    def _known(self, doc: Doc, titles) -> list[Span]:
+        """Firms, exchanges and international bodies of ``org.json`` ``known_names``, found in the
+        text (the segmenter may cut them into several words) where their edges are word edges."""
+        if self._known_names is None:
+            return []
+        spans = []
+        for match in self._known_names.finditer(doc_text(doc)):
+            span = doc.char_span(match.start(), match.end())
+            if span is not None and (span := self._org(ORG, span, titles)) is not None:
+                spans.append(span)
+        return spans
+
+    def _follows_boundary(self, doc: Doc, start: int) -> bool:
+        """Whether a name may start at token ``start``: at the start, or after punctuation, a line
+        break or a word of ``named_institution`` ``follows`` (支持嵩山实验室, 、神农实验室)."""
+        if start == 0:
+            return True
+        prev = doc[start - 1]
+        return prev.is_punct or prev.is_space or prev.text in self._named_follows
+
     def _find(self, doc: Doc, blocked, titles, quoted) -> list[Span]:
-        spans: list[Span] = self._listed_firms(doc, titles)
+        return _resolve(self._candidates(doc, blocked, titles, quoted)[0])
+
+    def _candidates(self, doc: Doc, blocked, titles, quoted) -> tuple[list[Span], set[tuple[int, int]]]:
+        """Every rule candidate, and the (start, end) of those found by an institution's kind
+        alone, which yield to a ner span they overlap (see ``combine``)."""
+        spans: list[Span] = [*self._listed_firms(doc, titles), *self._known(doc, titles)]
+        by_kind: set[tuple[int, int]] = set()
         for match_id, start, end in self._matches(doc):
             key = self.vocab.strings[match_id]
             span = doc[start:end]
-            if key == LAW:
+            if key in (INSTITUTION, NAMED_INSTITUTION):
+                if key == NAMED_INSTITUTION and not self._follows_boundary(doc, start):
+                    continue
+                span = self._org(ORG, span, titles)
+                if span is not None:
+                    by_kind.add((span.start, span.end))
+            elif key == LAW:
                 span = Span(doc, start + 1, end - 1, label=LAW)
                 if not self.is_document_title(span.text):
                     continue
@@ -397,7 +458,7 @@ class EntityRules(RuleComponent):
             span = _trim(span) if span is not None else None
             if span is not None:
                 spans.append(span)
-        return _resolve(spans)
+        return spans, by_kind
 
     def is_document_title(self, title: str) -> bool:
         """Whether a title in 《》 names a law, regulation, normative document, plan, scheme, list or
@@ -422,6 +483,8 @@ class EntityRules(RuleComponent):
             return None
         end = span.end_char
         if self._not_before and doc_text(span.doc)[end : end + self._not_before_reach].startswith(self._not_before):
+            return None
+        if text not in self._org_names and self._designation.search(text):  # 国家医学中心: a title, not a body
             return None
         if key == "ORG_SINGLE" and (text in self._single_stop or self._self_ref.match(text)):
             return None
@@ -524,9 +587,15 @@ def _check_merge(mode: str, model_labels) -> tuple[str, tuple[str, ...]]:
 def merge_spans(
     rules: list[Span], model: list[Span], *, mode: str, model_labels: tuple[str, ...] | list[str],
     trusted_endings: tuple[str, ...] = (),
+    yielding: list[Span] | tuple[Span, ...] = (),
 ) -> list[Span]:
     """Non-overlapping union of rule and model spans; earlier groups win (see the module doc).
-    ``trusted_endings``: under ``prefix``, model ORG spans whose last word ends so are added too."""
+    ``trusted_endings``: under ``prefix``, model ORG spans whose last word ends so are added too.
+    ``yielding``: rule spans taken last, where no other span overlaps them (an institution found
+    by its kind alone, 西藏医院, gives way to the ner's 四川大学华西医院西藏医院, but not to a
+    model span inside it)."""
+    if yielding:
+        model = [m for m in model if not any(y.start <= m.start and m.end <= y.end for y in yielding)]
     longest_first = sorted(model, key=lambda s: (-(s.end - s.start), s.start))
     if mode == "rules_first":
         groups = [rules, longest_first]
@@ -550,6 +619,7 @@ def merge_spans(
                            if m.label_ == ORG and m.doc[m.end - 1].text.endswith(trusted_endings)])
     else:
         raise ValueError(Errors.E060.format(mode=mode, modes=", ".join(MERGE_MODES)))
+    groups.append(list(yielding))
     taken: list[Span] = []
     occupied: set[int] = set()
     for group in groups:

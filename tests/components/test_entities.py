@@ -151,6 +151,39 @@ def test_firms_listed_before_a_leading_firm_phrase(ents_of, text, orgs):
     assert [t for t, label in ents_of(text) if label == "ORG"] == orgs
 
 
+@pytest.mark.parametrize(
+    "text, orgs",
+    [
+        # firms, exchanges and international bodies of known_names, also across the segmenter's cuts
+        ("中国星网、中国中化总部落地，支持比亚迪扩产，北交所上市公司增加。", ["中国星网", "中国中化", "比亚迪", "北交所"]),
+        ("塞罕坝荣获联合国“地球卫士奖”，办好亚太经合组织会议。", ["联合国", "亚太经合组织"]),
+        # an institution's kind after a province, 中国 or an administrative prefix with a name
+        ("支持西藏职业技术学院和河南博物院建设，加快中国农科院基地建设。", ["西藏职业技术学院", "河南博物院", "中国农科院"]),
+        ("推动省产业技术研究院深度参与。", ["省产业技术研究院"]),
+        ("支持嵩山实验室、神农实验室建设。", ["嵩山实验室", "神农实验室"]),
+        # classes and titles, not bodies
+        ("建设高水平研究型大学，新建全国重点实验室，提升实验室运行质效。", []),
+        ("获批国家医学中心和国家区域医疗中心，建设国家技术创新中心。", []),
+        ("加快郑州国家中心城市建设。", []),
+    ],
+)
+def test_orgs_named_by_gazetteer_and_institution_kind(ents_of, text, orgs):
+    assert [t for t, label in ents_of(text) if label == "ORG"] == orgs
+
+
+def test_an_institution_found_by_its_kind_yields_to_a_longer_model_span(nlp):
+    from pipeline.components.entities import merge_spans
+
+    doc = nlp.make_doc("四川大学华西医院西藏医院建成。")
+    rule = doc.char_span(8, 12, label="ORG", alignment_mode="expand")  # 西藏医院
+    model = doc.char_span(0, 12, label="ORG", alignment_mode="expand")
+    inside = doc.char_span(8, 10, label="ORG", alignment_mode="expand")
+    got = merge_spans([], [model], mode="prefix", model_labels=["ORG"], trusted_endings=("医院",), yielding=[rule])
+    assert [s.text for s in got] == ["四川大学华西医院西藏医院"]
+    got = merge_spans([], [inside], mode="prefix", model_labels=["ORG"], trusted_endings=("西藏",), yielding=[rule])
+    assert [s.text for s in got] == [rule.text]
+
+
 def test_a_list_of_bodies_is_not_one_org(nlp):
     rules = nlp.get_pipe("policy_entity_rules")
     doc = nlp.make_doc("引进招商、协会等力量。")
