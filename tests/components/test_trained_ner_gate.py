@@ -192,15 +192,16 @@ def test_build_takes_config_overrides_for_other_merges(nlp):
     extend = pipeline.build(overrides=overrides)
     assert extend.get_pipe("policy_entity_rules").merge == "extend"
     assert extend.get_pipe("ner").org_ends is None and extend.get_pipe("ner").gate_chars
-    orgs = [e.text for e in extend(TEXT).ents if e.label_ == "ORG"]
-    assert "联合国教科文组织" in orgs  # the ner's own span, which the default prefix merge leaves out
-    assert "联合国教科文组织" not in [e.text for e in nlp(TEXT).ents if e.label_ == "ORG"]
+    text = "陕西省人民政府与国际竹藤组织签署协议。"
+    orgs = [e.text for e in extend(text).ents if e.label_ == "ORG"]
+    assert "国际竹藤组织" in orgs  # the ner's own span, which the default prefix merge leaves out
+    assert "国际竹藤组织" not in [e.text for e in nlp(text).ents if e.label_ == "ORG"]
 
 
 def test_prefix_merge_adds_the_ners_institutions_with_a_trusted_ending(nlp):
     """org.json model_name_endings: a university, a company, a bank are kept from the ner; other
     bodies the rules do not know are not (the default merge)."""
-    text = "西藏农牧学院和中国雅江集团参加了会议，中国农业银行提供贷款，联合国教科文组织派员出席。"
+    text = "西藏农牧学院和中国雅江集团参加了会议，中国农业银行提供贷款，国际竹藤组织派员出席。"
     orgs = [e.text for e in nlp(text).ents if e.label_ == "ORG"]
     assert {"西藏农牧学院", "中国雅江集团", "中国农业银行"} <= set(orgs)
-    assert "联合国教科文组织" not in orgs
+    assert "国际竹藤组织" not in orgs
