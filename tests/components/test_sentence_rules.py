@@ -160,6 +160,10 @@ def test_drafting_the_plan_outline_is_responsibility_under_a_task_heading(units_
         ("我们坚信，全省人民一定能够创造新的更大辉煌。", "二、2026年重点工作"),
         ("让我们更加紧密地团结在党中央周围，奋力谱写现代化建设新篇章！", "二、2026年重点工作"),
         ("蓝图已经绘就，实干创造未来。", "二、2026年重点工作"),
+        ("过去一年很不平凡。", "一、2025年工作回顾"),
+        ("千淘万漉虽辛苦，吹尽狂沙始到金。", "一、2025年工作回顾"),  # a line of verse
+        ("只要我们团结奋斗，就一定能创造新的业绩！", "二、2026年重点工作"),
+        ("这些困难都是发展中的问题，是能够克服的。", "一、2025年工作回顾"),
     ],
 )
 def test_rhetoric_is_other_inside_review_and_task_sections(units_of, text, section):
@@ -171,6 +175,7 @@ def test_rhetoric_is_other_inside_review_and_task_sections(units_of, text, secti
     [
         ("2025年是极不平凡的一年，我们完成投资1万亿元，新增就业56万人。", "achievement"),  # it goes on to report results
         ("加强财源建设，规范非税收入。", "plan"),  # a couplet of tasks is not a maxim
+        ("推进产学研结合，培育创新型企业。", "plan"),  # nor is one of seven characters a clause
     ],
 )
 def test_rhetoric_cues_leave_reports_and_tasks_alone(units_of, text, expected):

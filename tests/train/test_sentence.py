@@ -170,6 +170,14 @@ def test_lf_patterns_and_abstention(nlp, lfs):
     assert labels["天气晴朗。"] is None
 
 
+def test_lf_rhetoric_of_confidence_and_verse_is_other(nlp, lfs):
+    text = "千淘万漉虽辛苦，吹尽狂沙始到金。\n只要我们团结奋斗，就一定能创造新的业绩！\n推进产学研结合，培育创新型企业。"
+    labels = dict(weak_labels(nlp, lfs, text))
+    assert labels["千淘万漉虽辛苦，吹尽狂沙始到金。"] == "other"
+    assert labels["只要我们团结奋斗，就一定能创造新的业绩！"] == "other"
+    assert labels["推进产学研结合，培育创新型企业。"] != "other"
+
+
 def test_resolve_majority_and_narrow_margin(lfs):
     assert lfs.resolve({"section": "plan", "pattern": "plan"}) == "plan"
     assert lfs.resolve({"section": "achievement", "problem_paragraph": "problem"}) == "problem"
