@@ -47,6 +47,7 @@ from ..errors import Errors, Warnings
 from ..labels import ENTITY_LABELS, LAW, ORG, QUANTITY
 from ..units import iter_units
 from .artefacts import install_artefact
+from .weak import annotated_doc_ids
 
 PACKAGE = Path(__file__).resolve().parents[1]
 REPO = PACKAGE.parent
@@ -102,11 +103,14 @@ class Annotated:
 # --------------------------------------------------------------------------- readers
 
 
-def read_reports(folder: Path = REPORTS_DIR) -> dict[str, list[tuple[str, str]]]:
-    """``{file stem: [(doc_id, text), ...]}`` of the JSONL report collections."""
+def read_reports(folder: Path = REPORTS_DIR, exclude: Iterable[str] | None = None) -> dict[str, list[tuple[str, str]]]:
+    """``{file stem: [(doc_id, text), ...]}`` of the JSONL report collections, without
+    ``exclude`` (by default the annotated reports: ``weak.annotated_doc_ids()``)."""
+    exclude = annotated_doc_ids() if exclude is None else frozenset(exclude)
     out: dict[str, list[tuple[str, str]]] = {}
     for path in sorted(Path(folder).glob("*.jsonl")):
-        out[path.stem] = [(rec["doc_id"], rec["text"]) for rec in srsly.read_jsonl(path)]
+        out[path.stem] = [(rec["doc_id"], rec["text"]) for rec in srsly.read_jsonl(path)
+                          if rec["doc_id"] not in exclude]
     if not out:
         raise FileNotFoundError(Errors.E061.format(path=folder))
     return out
@@ -681,6 +685,15 @@ def precedence_evidence(metrics: dict) -> list[str]:
     return out
 
 
+def _sample_scope(sample: dict, test_reports: list[str]) -> str:
+    """Which reports the judged sample of rule spans comes from, when not this run's."""
+    stale = sorted({doc_id for doc_id, _, _ in sample} - set(test_reports))
+    if not stale:
+        return ", on these reports"
+    return (f"; {len(stale)} of its reports are not among this run's held-out reports, so it "
+            f"judges the rules of an earlier run on its own held-out reports: {', '.join(stale)}")
+
+
 def render_card(metrics: dict, checks: dict | None = None, rules_sample: dict | None = None) -> str:
     data, timings = metrics["data"], metrics["timings"]
     cfg = util.load_config(NER_CONFIG)
@@ -797,9 +810,10 @@ def render_card(metrics: dict, checks: dict | None = None, rules_sample: dict | 
         f"```json\n{json.dumps(check)}\n```",
         "",
         "Adding spans of precision q to a system's output raises its F1 exactly when q > F1/2. "
-        f"The rules' own ORG precision on these reports, from a seeded random sample judged the "
-        f"same way (`{RULES_SAMPLE_FILE}`), and what it implies (every correct addition is an ORG "
-        "the rules missed, which bounds their recall and F1):",
+        f"The rules' own ORG precision, from a seeded random sample judged the same way "
+        f"(`{RULES_SAMPLE_FILE}`{_sample_scope(rules_sample or {}, data['reports']['test'])}), "
+        "and what it implies (every correct addition is an ORG the rules missed, which bounds "
+        "their recall and F1):",
         "",
         f"```json\n{json.dumps(added_vs_rules(metrics, check, rules_sample or {}))}\n```",
         "",

@@ -25,6 +25,15 @@ from ..labels import OTHER, PLAN, PROBLEM, RESPONSIBILITY, SENTENCE_LABELS, UNIT
 from ..units import unit_tokens
 
 ABSTAIN = None
+CORPUS_DIR = Path(__file__).resolve().parent.parent.parent / "corpus"
+
+
+def annotated_doc_ids(corpus_dir: Path = CORPUS_DIR) -> frozenset[str]:
+    """The reports with a hand-annotated copy (``corpus/gold``, ``corpus/dev/*/gold``). No model
+    learns from them, not even by weak or silver labels, so their scores measure reports the
+    models have never seen, as the hidden held-out reports are."""
+    folders = [corpus_dir / "gold", *sorted((corpus_dir / "dev").glob("*/gold"))]
+    return frozenset(path.stem for folder in folders for path in folder.glob("*.jsonl"))
 
 
 @dataclass
@@ -109,20 +118,26 @@ class LabellingFunctions:
         return ranked[0][0]
 
 
-def iter_reports(paths: Iterable[Path]) -> Iterator[dict]:
+def iter_reports(paths: Iterable[Path], exclude: Iterable[str] = ()) -> Iterator[dict]:
+    """The records of the JSONL files, but those whose ``doc_id`` is in ``exclude``."""
+    exclude = frozenset(exclude)
     for path in paths:
         with open(path, encoding="utf-8") as fh:
             for line in fh:
-                if line.strip():
-                    yield json.loads(line)
+                if line.strip() and (record := json.loads(line))["doc_id"] not in exclude:
+                    yield record
 
 
-def weak_label_reports(nlp: Language, paths: Iterable[Path], lfs: LabellingFunctions | None = None) -> list[WeakUnit]:
-    """Weakly labelled units of every report in the JSONL files (one record a report)."""
+def weak_label_reports(
+    nlp: Language, paths: Iterable[Path], lfs: LabellingFunctions | None = None,
+    exclude: Iterable[str] | None = None,
+) -> list[WeakUnit]:
+    """Weakly labelled units of every report in the JSONL files (one record a report), except
+    ``exclude`` (by default the annotated reports, ``annotated_doc_ids()``)."""
     lfs = lfs or LabellingFunctions()
     structure = nlp.get_pipe("policy_structure")
     units: list[WeakUnit] = []
-    reports = list(iter_reports(paths))
+    reports = list(iter_reports(paths, annotated_doc_ids() if exclude is None else exclude))
     for report, doc in zip(reports, nlp.tokenizer.pipe(r["text"] for r in reports), strict=True):
         units.extend(lfs.label_doc(structure(doc), report["doc_id"]))
     return units

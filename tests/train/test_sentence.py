@@ -197,3 +197,17 @@ def test_lf_problem_paragraph_is_bounded(nlp, lfs):
     gaps = "".join(f"第{i}项差距较大。" for i in range(lfs.max_problem_units + 5))
     votes = [u.votes for u in lfs.label_doc(nlp.get_pipe("policy_structure")(nlp.make_doc("困难和问题是：" + gaps)), "t")]
     assert sum("problem_paragraph" in v for v in votes) == lfs.max_problem_units
+
+
+def test_annotated_reports_are_never_training_data(tmp_path):
+    from pipeline.train.weak import annotated_doc_ids, iter_reports
+
+    for folder, doc_id in [("gold", "seed"), ("dev/workreports/gold", "prov-a")]:
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / f"{doc_id}.jsonl").write_text("", encoding="utf-8")
+    reports = tmp_path / "reports.jsonl"
+    reports.write_text("".join(f'{{"doc_id": "{d}", "text": "。"}}\n' for d in ["seed", "prov-a", "prov-b"]),
+                       encoding="utf-8")
+    assert annotated_doc_ids(tmp_path) == {"seed", "prov-a"}
+    assert [r["doc_id"] for r in iter_reports([reports], annotated_doc_ids(tmp_path))] == ["prov-b"]
+    assert {"luzhou-2022", "prov2026-河北省"} <= annotated_doc_ids()  # the project's own gold
