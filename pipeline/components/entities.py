@@ -58,6 +58,7 @@ INSTITUTION, NAMED_INSTITUTION = "ORG_INSTITUTION", "ORG_NAMED_INSTITUTION"
 
 _LINE_BREAKS = "\n\r\u2028\u2029"
 _LIST_MARKS = "、，,；;"
+_FRACTION = re.compile(r"^([0-9]+)/([0-9]+)$")
 
 # Lexeme flags 1-18 are spaCy's own attributes (IS_ALPHA ... IS_CURRENCY) and FLAG19-FLAG63 are
 # left to users; Vocab.add_flag without an id takes the lowest free one, so the word tests take
@@ -228,7 +229,13 @@ class EntityRules(RuleComponent):
         sign = self._in_test(qty["percent_sign"])
         pct_word = self._regex_test(qty["percent_word_token"], "quantity.json")
         pct_prefix = self._in_test(qty["percent_words"])
+        large = self._regex_test(qty["large_number_token"], "quantity.json")
+        fraction = self._regex_test(qty["fraction_token"], "quantity.json")
+        per = self._in_test(qty["unit_per"])
         quantity = [
+            [before, num, after, unit, per, unit, after],
+            [before, large, after],
+            [before, fraction, after],
             [before, num, after, unit, after],
             [before, num, after, {"ORTH": "个"}, {"ORTH": "百分点"}],
             [before, num, rng, num, after, unit, after],
@@ -248,6 +255,9 @@ class EntityRules(RuleComponent):
         self._anchors, self._reach_before, self._reach_after = _anchors(quantity)
         self._marked_flags = self._anchors | sum(flag for _, flag in self._word_rules)
         self._qty = qty
+        self._ordinal_units = frozenset(qty["ordinal_units"])
+        self._duration_article = compile_pattern(qty["duration_article"], "quantity.json")
+        self._name_after = compile_pattern(qty["name_after"], "quantity.json")
         self._title_marks = [law["open"], law["close"]]
         self._fused = compile_pattern(qty["fused_token"], "quantity.json")
         self._year = compile_pattern(qty["year_number"], "quantity.json")
@@ -498,13 +508,18 @@ class EntityRules(RuleComponent):
         prev = doc[span.start - 1].text if span.start > 0 else ""
         if prev in self._qty["ordinal_before"] or prev.endswith("第"):
             return None
-        if self._ordinal_after.match(doc_text(doc), span.end_char):
+        text = doc_text(doc)
+        if self._ordinal_after.match(text, span.end_char) or self._name_after.match(text, span.end_char):
             return None
         parsed = self.normalise(span.text)
         if parsed is None:
             return None
         number_text, unit = parsed["number_text"], parsed["unit"]
-        if number_text == self._qty["article_numeral"] and unit not in self._percent_units:
+        if unit in self._ordinal_units and not (to_halfwidth(number_text)[:1].isdigit() or number_text.startswith("两")):
+            return None
+        if number_text == self._qty["article_numeral"] and unit not in self._percent_units and not (
+                unit == self._qty["year_unit"]
+                and self._duration_article.search(text, max(span.start_char - 2, 0), span.end_char + 2)):
             return None
         if unit == self._qty["year_unit"] and self._year.match(number_text):
             return None
@@ -543,6 +558,13 @@ class EntityRules(RuleComponent):
                 approx, text = marker, text[:-1]
         while len(unit) > 1 and unit[0] in "万亿":
             text, unit = text + unit[0], unit[1:]
+        fraction = _FRACTION.match(text)
+        if fraction and not unit:  # a share: 1/4 → 25%
+            numerator, denominator = (float(g) for g in fraction.groups())
+            if not denominator:
+                return None
+            return {"value": tidy(round(100 * numerator / denominator, 4)), "value_max": None,
+                    "unit": "%", "approx": approx, "number_text": text}
         parts = re.split(r"[至到\-—～~－]", text)
         parts = [p.rstrip("%‰") for p in parts if p]
         if not parts or len(parts) > 2:

@@ -109,8 +109,9 @@ class SentenceRules(RuleComponent):
         text = doc_text(doc)
         # quantity[i]: QUANTITY tokens before token i, so a unit's count is one subtraction.
         flags = bytearray(len(doc))
+        not_units = self.quantity_bonus.get("not_units", ())
         for ent in doc.ents:
-            if ent.label_ == QUANTITY:
+            if ent.label_ == QUANTITY and ent._.unit not in not_units:
                 flags[ent.start : ent.end] = b"\x01" * len(ent)
         quantity = list(accumulate(flags, initial=0))
         previous: tuple[int, str, float] | None = None  # paragraph, label and score of the last body unit

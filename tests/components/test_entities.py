@@ -42,6 +42,13 @@ def test_nothing_else_inside_a_title(ents_of):
         ("只占百分之一。", ("百分之一", 1, "%", None)),
         ("降低到百分之十三點四。", ("百分之十三點四", 13.4, "%", None)),
         ("投资三点五亿元。", ("三点五亿元", 3.5e8, "元", None)),
+        ("粮食产量稳定在760亿斤以上。", ("760亿斤以上", 7.6e10, "斤", "以上")),
+        ("惠及71.3万困难群众。", ("71.3万", 713000, "", None)),  # an amount needs no unit
+        ("出口占全国1/4。", ("1/4", 25, "%", None)),  # a share
+        ("PM2.5浓度降至31.3微克/立方米。", ("31.3微克/立方米", 31.3, "微克/立方米", None)),
+        ("发生6.8级地震。", ("6.8级", 6.8, "级", None)),
+        ("深化市区两级协调改革。", ("两级", 2, "级", None)),
+        ("一年来，我们迎难而上。", ("一年", 1, "年", None)),  # a duration, not the article
     ],
 )
 def test_quantities_are_normalised(nlp, text, expected):
@@ -71,6 +78,11 @@ def test_range_is_one_span(nlp):
         "二○二三年工作。",  # a year with ○ (U+25CB) as zero
         "二零二三年工作。",  # a year with 零
         "一九五三年到一九五七年的计划。",  # a range of years
+        "加快机场三期和引水二期工程。",  # phases
+        "建成三级医院，疏浚二级航道。",  # grades
+        "深入贯彻中央八项规定精神，应对世界百年变局。",  # set phrases
+        "今年是关键一年。",  # 一 as the article
+        "落实省委十一届九次、十次全会精神。",  # ordinals of plenary sessions in a list
     ],
 )
 def test_excluded_numbers(nlp, text):
