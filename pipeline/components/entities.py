@@ -153,6 +153,7 @@ class EntityRules(RuleComponent):
         known = sorted({name for group in org["known_names"].values() for name in group}, key=len, reverse=True)
         self._known_names = re.compile("|".join(map(re.escape, known))) if known else None
         self._designation = compile_pattern(org["designation"], "org.json")
+        self._class_prefix = compile_pattern(org["class_prefix"], "org.json")
         named = org["named_institution"]
         self._named_follows = frozenset(named["follows"])
         self._self_ref = compile_pattern(org["self_reference"], "org.json")
@@ -171,7 +172,9 @@ class EntityRules(RuleComponent):
         # Institutions by their kind (大学, 研究院, 集团 …) need a name start the gazetteer knows: a
         # province, 中国, or an administrative prefix with a name after it (省产业技术研究院).
         institution = self._regex_test(org["institution_token"], "org.json", not_ending=self._not_name_endings)
-        institution_start = self._regex_test(f"(?:{org['region_token']})|(?:{org['institution_start']})", "org.json")
+        starts = compile_pattern(f"(?:{org['region_token']})|(?:{org['institution_start']})", "org.json")
+        places = frozenset(org["place_names"])
+        institution_start = self._word_test(lambda word: word in places or starts.search(word) is not None)
         institution_middle = self._regex_test(
             org["middle_token"], "org.json", not_in=[*org["middle_stop"], *org["institution_middle_stop"]])
         self.matcher.add(
@@ -494,8 +497,8 @@ class EntityRules(RuleComponent):
         end = span.end_char
         if self._not_before and doc_text(span.doc)[end : end + self._not_before_reach].startswith(self._not_before):
             return None
-        if text not in self._org_names and self._designation.search(text):  # 国家医学中心: a title, not a body
-            return None
+        if text not in self._org_names and (self._designation.search(text) or self._class_prefix.search(text)):
+            return None  # 国家医学中心 is a title many bodies hold, 市县级医院 a class
         if key == "ORG_SINGLE" and (text in self._single_stop or self._self_ref.match(text)):
             return None
         if key == ORG and self._self_ref.match(text) and text not in self._org_names:

@@ -172,6 +172,8 @@ def test_firms_listed_before_a_leading_firm_phrase(ents_of, text, orgs):
         # an institution's kind after a province, 中国 or an administrative prefix with a name
         ("支持西藏职业技术学院和河南博物院建设，加快中国农科院基地建设。", ["西藏职业技术学院", "河南博物院", "中国农科院"]),
         ("推动省产业技术研究院深度参与。", ["省产业技术研究院"]),
+        ("支持西湖大学建设，拉萨师范高等专科学校成功升本。", ["西湖大学", "拉萨师范高等专科学校"]),  # a place starts it
+        ("支持市县级医院和中外合作大学建设，建强燕赵系列实验室。", []),  # classes
         ("支持嵩山实验室、神农实验室建设。", ["嵩山实验室", "神农实验室"]),
         # classes and titles, not bodies
         ("建设高水平研究型大学，新建全国重点实验室，提升实验室运行质效。", []),
