@@ -23,7 +23,7 @@ def parse_chinese(text: str) -> float | None:
         return None
     if all(c in _DIGITS for c in text) and len(text) > 1:
         return float("".join(str(_DIGITS[c]) for c in text))
-    total, section, number = 0, 0, None
+    total, section, number, previous = 0, 0, None, ""
     for char in text:
         if char in _DIGITS:
             number = _DIGITS[char]
@@ -31,11 +31,15 @@ def parse_chinese(text: str) -> float | None:
             section += (1 if number is None else number) * _SMALL[char]
             number = None
         elif char in _LARGE:
-            section += number or 0
-            total += (section or 1) * _LARGE[char]
+            if previous in _LARGE and not section and number is None:
+                total *= _LARGE[char]  # 万亿: 10^4 * 10^8, as in 三万亿
+            else:
+                section += number or 0
+                total += (section or 1) * _LARGE[char]
             section, number = 0, None
         else:
             return None
+        previous = char
     return float(total + section + (number or 0))
 
 

@@ -59,6 +59,7 @@ INSTITUTION, NAMED_INSTITUTION = "ORG_INSTITUTION", "ORG_NAMED_INSTITUTION"
 _LINE_BREAKS = "\n\r\u2028\u2029"
 _LIST_MARKS = "、，,；;"
 _FRACTION = re.compile(r"^([0-9]+)/([0-9]+)$")
+_INNER_APPROX = re.compile(r"^([0-9.]+)(余|多)([十百千万亿]+)$")
 
 # Lexeme flags 1-18 are spaCy's own attributes (IS_ALPHA ... IS_CURRENCY) and FLAG19-FLAG63 are
 # left to users; Vocab.add_flag without an id takes the lowest free one, so the word tests take
@@ -235,7 +236,9 @@ class EntityRules(RuleComponent):
         large = self._regex_test(qty["large_number_token"], "quantity.json")
         fraction = self._regex_test(qty["fraction_token"], "quantity.json")
         per = self._in_test(qty["unit_per"])
+        mult = {**self._in_test(qty["multiplier"]), "OP": "?"}
         quantity = [
+            [before, num, after, mult, unit, after],
             [before, num, after, unit, per, unit, after],
             [before, large, after],
             [before, fraction, after],
@@ -561,6 +564,9 @@ class EntityRules(RuleComponent):
                 approx, text = marker, text[:-1]
         while len(unit) > 1 and unit[0] in "万亿":
             text, unit = text + unit[0], unit[1:]
+        inner = _INNER_APPROX.match(text)  # 5100多亿, 5000余万
+        if inner:
+            approx, text = inner.group(2), inner.group(1) + inner.group(3)
         fraction = _FRACTION.match(text)
         if fraction and not unit:  # a share: 1/4 → 25%
             numerator, denominator = (float(g) for g in fraction.groups())

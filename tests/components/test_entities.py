@@ -49,6 +49,9 @@ def test_nothing_else_inside_a_title(ents_of):
         ("发生6.8级地震。", ("6.8级", 6.8, "级", None)),
         ("深化市区两级协调改革。", ("两级", 2, "级", None)),
         ("一年来，我们迎难而上。", ("一年", 1, "年", None)),  # a duration, not the article
+        ("增加产值5100多亿元。", ("5100多亿元", 5.1e11, "元", "多")),  # 5100 | 多 | 亿 | 元
+        ("新增5000余万元。", ("5000余万元", 5e7, "元", "余")),
+        ("减税降费超万亿元。", ("万亿元", 1e12, "元", None)),
     ],
 )
 def test_quantities_are_normalised(nlp, text, expected):
