@@ -22,6 +22,10 @@ With ``merge`` set, the component also takes over the entities an upstream ``ner
   lists) where they overlap nothing. A hand check of all that the model adds beyond the rules on
   held-out reports found precision 0.42 (models/ner/MODEL_CARD.md), about half the rules' own.
 
+ORG candidates found only by an institution's kind (a place + 大学, 研究院, 集团 …; a one-word lab
+name + 实验室) yield to a ner span that overlaps them without lying inside them: the ner reads the
+whole name (四川大学华西医院西藏医院) where the rule sees its last part (西藏医院).
+
 Model spans pass the same guideline checks as rule candidates (nothing inside a 《》 title but the
 LAW; no generic classes or self references as ORG; QUANTITY must normalise and is not an ordinal,
 year or date), and QUANTITY spans get their normalised value either way.

@@ -479,7 +479,8 @@ def render_card(m: dict) -> str:
         "(`corpus/reports/`), weakly labelled by the labelling functions of "
         "`pipeline/train/weak.py` (`pipeline/data/weak_labels.json`); units they abstain on are "
         f"left out. Weak label counts: {counts}. Never used for training or choices: "
-        "`corpus/gold/` (the test set).",
+        "`corpus/gold/` (the test set); the reports with an annotated copy (`corpus/dev/*/gold`) "
+        "are not among the training reports.",
         "",
         "## Training",
         "",
