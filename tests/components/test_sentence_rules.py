@@ -165,6 +165,7 @@ def test_drafting_the_plan_outline_is_responsibility_under_a_task_heading(units_
         ("只要我们团结奋斗，就一定能创造新的业绩！", "二、2026年重点工作"),
         ("这些困难都是发展中的问题，是能够克服的。", "一、2025年工作回顾"),
         ("各位代表，新的征程已经开启，新的梦想催人奋进。", "二、2026年重点工作"),  # the closing address
+        ("特别是习近平总书记亲临考察，为我们指明了方向。", "一、2025年工作回顾"),  # a lead-in before the attribution
     ],
 )
 def test_rhetoric_is_other_inside_review_and_task_sections(units_of, text, section):
