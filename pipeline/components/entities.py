@@ -161,6 +161,7 @@ class EntityRules(RuleComponent):
         self._class_prefix = compile_pattern(org["class_prefix"], "org.json")
         named = org["named_institution"]
         self._named_follows = frozenset(named["follows"])
+        self._title_words = tuple(org["title_words"])
         self._self_ref = compile_pattern(org["self_reference"], "org.json")
         self._single = compile_pattern(org["single_token"], "org.json")
         admin = self._regex_test(org["admin_token"], "org.json", not_in=org["not_admin"])
@@ -350,7 +351,33 @@ class EntityRules(RuleComponent):
                 marked[orth] = mask
         return marked
 
+    def split_titles(self, doc: Doc) -> Doc:
+        """Cuts a word made of a body's name and a title (人大代表 → 人大 | 代表; ``org.json``
+        ``title_words``), so the body can be tagged as the guideline tags it inside a title."""
+        cuts = []
+        titles = self._title_words
+        for token in doc:
+            text = token.text
+            if not text.endswith(titles):
+                continue
+            title = next(t for t in titles if text.endswith(t))
+            body = text[: -len(title)]
+            if body and (body in self._org_names or self._single.match(body)):
+                cuts.append((token, body, title))
+        if not cuts:
+            return doc
+        # Span groups (the units) keep token offsets, which a split shifts: they are rebuilt from
+        # their character offsets, which it does not change (span extensions are keyed by those).
+        groups = {key: [(s.start_char, s.end_char, s.label_) for s in group] for key, group in doc.spans.items()}
+        with doc.retokenize() as retokenizer:
+            for token, body, title in cuts:
+                retokenizer.split(token, [body, title], heads=[(token, 1), (token, 1)])
+        for key, spans in groups.items():
+            doc.spans[key] = [doc.char_span(start, end, label=label) for start, end, label in spans]
+        return doc
+
     def __call__(self, doc: Doc) -> Doc:
+        self.split_titles(doc)
         if self.merge == "off":
             doc.ents = self.find(doc)
         else:
@@ -386,6 +413,7 @@ class EntityRules(RuleComponent):
                            trusted_endings=self._model_name_endings, yielding=yielding)
 
     def find(self, doc: Doc) -> list[Span]:
+        self.split_titles(doc)
         return self._find(doc, *self._enclosures(doc))
 
     def _enclosures(self, doc: Doc) -> tuple[list[tuple[int, int]], ...]:

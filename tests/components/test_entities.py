@@ -350,3 +350,12 @@ def test_quantities_matched_around_anchors_are_those_of_the_whole_document(nlp, 
         whole = sorted(rules._quantity_matcher(doc))
     assert len(whole) > 50
     assert windowed == whole
+
+
+def test_a_body_inside_a_title_word_is_tagged_and_units_stay_whole(nlp):
+    text = "一、工作回顾\n向人大代表、政协委员表示感谢。\n二、下一步\n继续加强全国人大代表联络。"
+    doc = nlp(text)
+    assert [e.text for e in doc.ents if e.label_ == "ORG"] == ["人大", "政协", "全国人大"]
+    units = doc.spans["units"]
+    assert [u.text for u in units] == ["一、工作回顾", "向人大代表、政协委员表示感谢。", "二、下一步", "继续加强全国人大代表联络。"]
+    assert [u._.label for u in units] == ["achievement", "achievement", "plan", "plan"]
