@@ -247,7 +247,6 @@ class EntityRules(RuleComponent):
             [before, num, after, unit, per, unit, after],
             [before, large, after],
             [before, fraction, after],
-            [before, num, after, unit, after],
             [before, num, after, {"ORTH": "个"}, {"ORTH": "百分点"}],
             [before, num, rng, num, after, unit, after],
             [before, num, after, sign, after],
@@ -278,6 +277,7 @@ class EntityRules(RuleComponent):
         self._units_by_length = sorted(qty["unit"] + qty["percent_sign"], key=len, reverse=True)
         self._other_flags = ~sum(1 << flag for flag, _ in self._word_tests) & (1 << 64) - 1
         self._masks: dict[int, int] = {}  # string id -> flags of the word tests
+        self._title_cuts: dict[int, tuple[str, str] | None] = {}  # string id -> split_titles' cut
 
     def _regex_test(self, pattern: str, path: str, not_in=(), not_ending=()) -> dict[int, bool]:
         regex, excluded, endings = compile_pattern(pattern, path), frozenset(not_in), tuple(not_ending)
@@ -354,16 +354,13 @@ class EntityRules(RuleComponent):
     def split_titles(self, doc: Doc) -> Doc:
         """Cuts a word made of a body's name and a title (人大代表 → 人大 | 代表; ``org.json``
         ``title_words``), so the body can be tagged as the guideline tags it inside a title."""
-        cuts = []
-        titles = self._title_words
-        for token in doc:
-            text = token.text
-            if not text.endswith(titles):
-                continue
-            title = next(t for t in titles if text.endswith(t))
-            body = text[: -len(title)]
-            if body and (body in self._org_names or self._single.match(body)):
-                cuts.append((token, body, title))
+        orths = doc.to_array(ORTH).tolist()
+        cut_of = self._title_cuts
+        for orth in set(orths).difference(cut_of):  # each distinct word is judged once
+            if len(cut_of) >= _WORDS_KEPT:
+                cut_of.clear()
+            cut_of[orth] = self._title_cut(self.vocab.strings[orth])
+        cuts = [(doc[i], *cut_of[orth]) for i, orth in enumerate(orths) if cut_of[orth] is not None]
         if not cuts:
             return doc
         # Span groups (the units) keep token offsets, which a split shifts: they are rebuilt from
@@ -376,11 +373,19 @@ class EntityRules(RuleComponent):
             doc.spans[key] = [doc.char_span(start, end, label=label) for start, end, label in spans]
         return doc
 
+    def _title_cut(self, word: str) -> tuple[str, str] | None:
+        """``(body, title)`` when ``word`` is a body's name + one of ``title_words``."""
+        for title in self._title_words:
+            body = word[: -len(title)]
+            if word.endswith(title) and body and (body in self._org_names or self._single.match(body)):
+                return body, title
+        return None
+
     def __call__(self, doc: Doc) -> Doc:
-        self.split_titles(doc)
         if self.merge == "off":
             doc.ents = self.find(doc)
         else:
+            self.split_titles(doc)  # before the ner's spans are read: a split shifts token offsets
             doc.ents = self.combine(doc, list(doc.ents), mode=self.merge, model_labels=self.model_labels)
         return doc
 
