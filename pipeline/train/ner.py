@@ -47,7 +47,7 @@ from ..errors import Errors, Warnings
 from ..labels import ENTITY_LABELS, LAW, ORG, QUANTITY
 from ..units import iter_units
 from .artefacts import install_artefact
-from .weak import annotated_doc_ids
+from .weak import annotated_doc_ids, iter_reports
 
 PACKAGE = Path(__file__).resolve().parents[1]
 REPO = PACKAGE.parent
@@ -110,11 +110,10 @@ class Annotated:
 def read_reports(folder: Path = REPORTS_DIR, exclude: Iterable[str] | None = None) -> dict[str, list[tuple[str, str]]]:
     """``{file stem: [(doc_id, text), ...]}`` of the JSONL report collections, without
     ``exclude`` (by default the annotated reports: ``weak.annotated_doc_ids()``)."""
-    exclude = annotated_doc_ids() if exclude is None else frozenset(exclude)
+    exclude = annotated_doc_ids() if exclude is None else exclude
     out: dict[str, list[tuple[str, str]]] = {}
     for path in sorted(Path(folder).glob("*.jsonl")):
-        out[path.stem] = [(rec["doc_id"], rec["text"]) for rec in srsly.read_jsonl(path)
-                          if rec["doc_id"] not in exclude]
+        out[path.stem] = [(rec["doc_id"], rec["text"]) for rec in iter_reports([path], exclude)]
     if not out:
         raise FileNotFoundError(Errors.E061.format(path=folder))
     return out
