@@ -487,6 +487,7 @@ class EntityRules(RuleComponent):
         alone, which yield to a ner span they overlap (see ``combine``)."""
         spans: list[Span] = [*self._listed_firms(doc, titles), *self._known(doc, titles)]
         by_kind: set[tuple[int, int]] = set()
+        found_otherwise = {(s.start, s.end) for s in spans}  # by the gazetteer or a body pattern
         for match_id, start, end in self._matches(doc):
             key = self.vocab.strings[match_id]
             span = doc[start:end]
@@ -511,7 +512,9 @@ class EntityRules(RuleComponent):
             span = _trim(span) if span is not None else None
             if span is not None:
                 spans.append(span)
-        return spans, by_kind
+                if span.label_ == ORG and key not in (INSTITUTION, NAMED_INSTITUTION):
+                    found_otherwise.add((span.start, span.end))
+        return spans, by_kind - found_otherwise
 
     def is_document_title(self, title: str) -> bool:
         """Whether a title in 《》 names a law, regulation, normative document, plan, scheme, list or

@@ -359,3 +359,11 @@ def test_a_body_inside_a_title_word_is_tagged_and_units_stay_whole(nlp):
     units = doc.spans["units"]
     assert [u.text for u in units] == ["一、工作回顾", "向人大代表、政协委员表示感谢。", "二、下一步", "继续加强全国人大代表联络。"]
     assert [u._.label for u in units] == ["achievement", "achievement", "plan", "plan"]
+
+
+def test_a_gazetteer_name_also_found_by_its_kind_does_not_yield_to_the_ner(nlp):
+    rules = nlp.get_pipe("policy_entity_rules")
+    doc = nlp.make_doc("中国农业银行提供贷款。")  # in known_names, and 中国 + 农业 + 银行 by kind
+    overlapping = doc.char_span(2, 8, label="ORG", alignment_mode="expand")  # 农业银行提供…
+    got = rules.combine(doc, [overlapping], mode="extend", model_labels=["ORG"])
+    assert [s.text for s in got if s.label_ == "ORG"] == ["中国农业银行"]
