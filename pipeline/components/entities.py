@@ -162,6 +162,8 @@ class EntityRules(RuleComponent):
         named = org["named_institution"]
         self._named_follows = frozenset(named["follows"])
         self._title_words = tuple(org["title_words"])
+        self._common_words = frozenset(org["common_words"].split())
+        self._fused_area = frozenset(org["fused_area"])
         self._self_ref = compile_pattern(org["self_reference"], "org.json")
         self._single = compile_pattern(org["single_token"], "org.json")
         admin = self._regex_test(org["admin_token"], "org.json", not_in=org["not_admin"])
@@ -193,7 +195,8 @@ class EntityRules(RuleComponent):
         )
         self.matcher.add(
             NAMED_INSTITUTION,
-            [[self._regex_test(named["name_token"], "org.json", not_in=named["not_names"]),
+            [[self._regex_test(named["name_token"], "org.json",
+                               not_in=[*named["not_names"], *self._common_words]),
               self._in_test(named["endings"])]],
         )
         self.matcher.add(
@@ -277,7 +280,7 @@ class EntityRules(RuleComponent):
         self._units_by_length = sorted(qty["unit"] + qty["percent_sign"], key=len, reverse=True)
         self._other_flags = ~sum(1 << flag for flag, _ in self._word_tests) & (1 << 64) - 1
         self._masks: dict[int, int] = {}  # string id -> flags of the word tests
-        self._title_cuts: dict[int, tuple[str, str] | None] = {}  # string id -> split_titles' cut
+        self._cuts: dict[int, tuple[str, str] | None] = {}  # string id -> split_fused_words' cut
 
     def _regex_test(self, pattern: str, path: str, not_in=(), not_ending=()) -> dict[int, bool]:
         regex, excluded, endings = compile_pattern(pattern, path), frozenset(not_in), tuple(not_ending)
@@ -351,15 +354,18 @@ class EntityRules(RuleComponent):
                 marked[orth] = mask
         return marked
 
-    def split_titles(self, doc: Doc) -> Doc:
-        """Cuts a word made of a body's name and a title (人大代表 → 人大 | 代表; ``org.json``
-        ``title_words``), so the body can be tagged as the guideline tags it inside a title."""
+    def split_fused_words(self, doc: Doc) -> Doc:
+        """Cuts the words the segmenter fuses across a name's edge: a body's name and a title
+        (人大代表 → 人大 | 代表; ``org.json`` ``title_words``), so the body is tagged as the guideline
+        tags it inside a title, and a common word and the area a name starts with (组建省 → 组建 |
+        省; ``fused_area``), so 省外贸集团 can be found."""
         orths = doc.to_array(ORTH).tolist()
-        cut_of = self._title_cuts
+        cut_of = self._cuts
         for orth in set(orths).difference(cut_of):  # each distinct word is judged once
             if len(cut_of) >= _WORDS_KEPT:
                 cut_of.clear()
-            cut_of[orth] = self._title_cut(self.vocab.strings[orth])
+            word = self.vocab.strings[orth]
+            cut_of[orth] = self._title_cut(word) or self._area_cut(word)
         cuts = [(doc[i], *cut_of[orth]) for i, orth in enumerate(orths) if cut_of[orth] is not None]
         if not cuts:
             return doc
@@ -367,8 +373,8 @@ class EntityRules(RuleComponent):
         # their character offsets, which it does not change (span extensions are keyed by those).
         groups = {key: [(s.start_char, s.end_char, s.label_) for s in group] for key, group in doc.spans.items()}
         with doc.retokenize() as retokenizer:
-            for token, body, title in cuts:
-                retokenizer.split(token, [body, title], heads=[(token, 1), (token, 1)])
+            for token, first, second in cuts:
+                retokenizer.split(token, [first, second], heads=[(token, 1), (token, 1)])
         for key, spans in groups.items():
             doc.spans[key] = [doc.char_span(start, end, label=label) for start, end, label in spans]
         return doc
@@ -381,11 +387,19 @@ class EntityRules(RuleComponent):
                 return body, title
         return None
 
+    def _area_cut(self, word: str) -> tuple[str, str] | None:
+        """``(common word, area)`` when ``word`` is one of ``common_words`` + an area of
+        ``fused_area`` (组建省, 推动市)."""
+        head, area = word[:-1], word[-1:]
+        if area in self._fused_area and head in self._common_words:
+            return head, area
+        return None
+
     def __call__(self, doc: Doc) -> Doc:
         if self.merge == "off":
             doc.ents = self.find(doc)
         else:
-            self.split_titles(doc)  # before the ner's spans are read: a split shifts token offsets
+            self.split_fused_words(doc)  # before the ner's spans are read: a split shifts token offsets
             doc.ents = self.combine(doc, list(doc.ents), mode=self.merge, model_labels=self.model_labels)
         return doc
 
@@ -418,7 +432,7 @@ class EntityRules(RuleComponent):
                            trusted_endings=self._model_name_endings, yielding=yielding)
 
     def find(self, doc: Doc) -> list[Span]:
-        self.split_titles(doc)
+        self.split_fused_words(doc)
         return self._find(doc, *self._enclosures(doc))
 
     def _enclosures(self, doc: Doc) -> tuple[list[tuple[int, int]], ...]:

@@ -178,6 +178,11 @@ def test_firms_listed_before_a_leading_firm_phrase(ents_of, text, orgs):
         ("支持西湖大学建设，拉萨师范高等专科学校成功升本。", ["西湖大学", "拉萨师范高等专科学校"]),  # a place starts it
         ("支持市县级医院和中外合作大学建设，建强燕赵系列实验室。", []),  # classes
         ("支持嵩山实验室、神农实验室建设。", ["嵩山实验室", "神农实验室"]),
+        # a firm named by one word and its kind; a common word before the kind names none
+        ("德邦证券、富泽人寿成功落户，推动银行扩大信贷，深化中小银行改革。", ["德邦证券", "富泽人寿"]),
+        ("11户企业入选工信部名单，中铝、华能项目开工。", ["工信部", "中铝", "华能"]),
+        # the segmenter's 组建省 is cut, so the area starts the name
+        ("组建省外贸集团，自觉接受市政协民主监督。", ["省外贸集团", "市政协"]),
         # classes and titles, not bodies
         ("建设高水平研究型大学，新建全国重点实验室，提升实验室运行质效。", []),
         ("获批国家医学中心和国家区域医疗中心，建设国家技术创新中心。", []),
@@ -210,6 +215,11 @@ def test_a_list_of_bodies_is_not_one_org(nlp):
 def test_words_that_only_end_like_a_body_are_not_orgs(ents_of):
     ents = ents_of("自治区党委总揽全局，各地顾全大局，服务国家发展大局，推进债转股和跨省通办。")
     assert [t for t, label in ents if label == "ORG"] == ["自治区党委"]
+
+
+def test_two_character_words_ending_in_hall_or_share_are_not_bodies(ents_of):
+    ents = ents_of("打造非遗会客厅，政务服务大厅全面升级，建设国际通信业务出入口局。")
+    assert [t for t, label in ents if label == "ORG"] == []
 
 
 def test_org_generic_classes_and_self_references_are_not_orgs(ents_of):
