@@ -62,6 +62,7 @@ INSTITUTION, NAMED_INSTITUTION = "ORG_INSTITUTION", "ORG_NAMED_INSTITUTION"
 
 _LINE_BREAKS = "\n\r\u2028\u2029"
 _LIST_MARKS = "、，,；;"
+_RUN_ENDS = "，,；;。：:\n"  # a 、-list runs between these
 _FRACTION = re.compile(r"^([0-9]+)/([0-9]+)$")
 _INNER_APPROX = re.compile(r"^([0-9.]+)(余|多)([十百千万亿]+)$")
 
@@ -164,6 +165,8 @@ class EntityRules(RuleComponent):
         self._title_words = tuple(org["title_words"])
         self._common_words = frozenset(org["common_words"].split())
         self._fused_area = frozenset(org["fused_area"])
+        self._sector_names = frozenset(org["sector_lists"]["names"])
+        self._sector_items = frozenset(org["sector_lists"]["items"])
         self._self_ref = compile_pattern(org["self_reference"], "org.json")
         self._single = compile_pattern(org["single_token"], "org.json")
         admin = self._regex_test(org["admin_token"], "org.json", not_in=org["not_admin"])
@@ -183,12 +186,14 @@ class EntityRules(RuleComponent):
         starts = compile_pattern(f"(?:{org['region_token']})|(?:{org['institution_start']})", "org.json")
         places = frozenset(org["place_names"])
         institution_start = self._word_test(lambda word: word in places or starts.search(word) is not None)
+        academy = self._regex_test(org["academy_token"], "org.json")  # 中国 | 科学院 | 工业 … | 研究所
         institution_middle = self._regex_test(
             org["middle_token"], "org.json", not_in=[*org["middle_stop"], *org["institution_middle_stop"]])
         self.matcher.add(
             INSTITUTION,
             [
-                [{**institution_start, "OP": "+"}, {**institution_middle, "OP": "{0,3}"}, institution],
+                [{**institution_start, "OP": "+"}, {**academy, "OP": "?"}, {**institution_middle, "OP": "{0,3}"},
+                 institution],
                 [region, {**admin, "OP": "+"}, {**institution_middle, "OP": "{1,3}"}, institution],
             ],
             greedy="LONGEST",
@@ -556,11 +561,22 @@ class EntityRules(RuleComponent):
             return None
         if text not in self._org_names and (self._designation.search(text) or self._class_prefix.search(text)):
             return None  # 国家医学中心 is a title many bodies hold, 市县级医院 a class
+        if text in self._sector_names and self._in_sector_list(span):
+            return None
         if key == "ORG_SINGLE" and (text in self._single_stop or self._self_ref.match(text)):
             return None
         if key == ORG and self._self_ref.match(text) and text not in self._org_names:
             return None
         return Span(span.doc, span.start, span.end, label=ORG)
+
+    def _in_sector_list(self, span: Span) -> bool:
+        """Whether ``span`` is an item of a 、-list that also names a line of work that is no body
+        (老龄、工会、青少年、妇女儿童: the work for workers, not the union)."""
+        text = doc_text(span.doc)
+        start = max(text.rfind(mark, 0, span.start_char) for mark in _RUN_ENDS) + 1
+        ends = [i for mark in _RUN_ENDS if (i := text.find(mark, span.end_char)) >= 0]
+        items = text[start: min(ends, default=len(text))].split("、")
+        return any(item.strip() in self._sector_items for item in items)
 
     def _quantity(self, doc: Doc, span: Span, blocked) -> Span | None:
         if _inside(span.start_char, span.end_char, blocked):

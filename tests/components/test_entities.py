@@ -217,6 +217,16 @@ def test_words_that_only_end_like_a_body_are_not_orgs(ents_of):
     assert [t for t, label in ents if label == "ORG"] == ["自治区党委"]
 
 
+def test_mass_organisations_in_a_list_of_lines_of_work_are_not_bodies(ents_of):
+    ents = ents_of("老龄、工会、青少年、妇女儿童、红十字会等事业发展。支持工会、共青团、妇联更好发挥作用。")
+    assert [t for t, label in ents if label == "ORG"] == ["工会", "共青团", "妇联"]
+
+
+def test_an_academy_s_institute_is_one_org(ents_of):
+    ents = ents_of("推动中国科学院工业人工智能研究所形成建制化能力。")
+    assert [t for t, label in ents if label == "ORG"] == ["中国科学院工业人工智能研究所"]
+
+
 def test_two_character_words_ending_in_hall_or_share_are_not_bodies(ents_of):
     ents = ents_of("打造非遗会客厅，政务服务大厅全面升级，建设国际通信业务出入口局。")
     assert [t for t, label in ents if label == "ORG"] == []
