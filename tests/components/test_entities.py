@@ -49,6 +49,9 @@ def test_nothing_else_inside_a_title(ents_of):
         ("发生6.8级地震。", ("6.8级", 6.8, "级", None)),
         ("深化市区两级协调改革。", ("两级", 2, "级", None)),
         ("一年来，我们迎难而上。", ("一年", 1, "年", None)),  # a duration, not the article
+        ("2025年是很不平凡的一年。", ("一年", 1, "年", None)),  # as the work-report golds tag it
+        ("发射卫星137颗。", ("137颗", 137, "颗", None)),
+        ("更新渔船952艘。", ("952艘", 952, "艘", None)),
         ("增加产值5100多亿元。", ("5100多亿元", 5.1e11, "元", "多")),  # 5100 | 多 | 亿 | 元
         ("新增5000余万元。", ("5000余万元", 5e7, "元", "余")),
         ("减税降费超万亿元。", ("万亿元", 1e12, "元", None)),
@@ -85,6 +88,7 @@ def test_range_is_one_span(nlp):
         "建成三级医院，疏浚二级航道。",  # grades
         "深入贯彻中央八项规定精神，应对世界百年变局。",  # set phrases
         "今年是关键一年。",  # 一 as the article
+        "出台乡村富民产业发展20条措施和民营经济发展12条等政策举措。",  # names of packages of measures
         "落实省委十一届九次、十次全会精神。",  # ordinals of plenary sessions in a list
     ],
 )
