@@ -184,7 +184,8 @@ class EntityRules(RuleComponent):
         # province, 中国, or an administrative prefix with a name after it (省产业技术研究院).
         institution = self._regex_test(org["institution_token"], "org.json", not_ending=self._not_name_endings)
         starts = compile_pattern(f"(?:{org['region_token']})|(?:{org['institution_start']})", "org.json")
-        places = frozenset(org["place_names"])
+        places = self._places = frozenset(org["place_names"])
+        self._admin_word = compile_pattern(org["admin_token"], "org.json")
         institution_start = self._word_test(lambda word: word in places or starts.search(word) is not None)
         academy = self._regex_test(org["academy_token"], "org.json")  # 中国 | 科学院 | 工业 … | 研究所
         institution_middle = self._regex_test(
@@ -418,6 +419,7 @@ class EntityRules(RuleComponent):
         rules = _resolve(candidates)
         if mode == "off":
             return rules
+        rule_orgs = {(s.start, s.end) for s in rules if s.label_ == ORG}
         yielding = [s for s in rules if (s.start, s.end) in by_kind]
         rules = [s for s in rules if (s.start, s.end) not in by_kind]
         model: list[Span] = []
@@ -427,7 +429,7 @@ class EntityRules(RuleComponent):
             if span.label_ == QUANTITY:
                 checked = self._quantity(doc, span, blocked)
             elif span.label_ == ORG:
-                checked = self._org(ORG, span, titles)
+                checked = None if self._took_a_word_along(span, rule_orgs) else self._org(ORG, span, titles)
             else:
                 checked = Span(doc, span.start, span.end, label=span.label_)
             checked = _trim(checked) if checked is not None else None
@@ -435,6 +437,14 @@ class EntityRules(RuleComponent):
                 model.append(checked)
         return merge_spans(rules, model, mode=mode, model_labels=model_labels,
                            trusted_endings=self._model_name_endings, yielding=yielding)
+
+    def _took_a_word_along(self, span: Span, rule_orgs: set[tuple[int, int]]) -> bool:
+        """Whether a ner span is a rule ORG span with one word of ``common_words`` before it that
+        starts no name (组建 + 省外贸集团: the ner took the verb along); an area (国家, 全国) or a
+        place may start one."""
+        first = span[0].text
+        return ((span.start + 1, span.end) in rule_orgs and first in self._common_words
+                and first not in self._places and self._admin_word.search(first) is None)
 
     def find(self, doc: Doc) -> list[Span]:
         self.split_fused_words(doc)

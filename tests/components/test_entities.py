@@ -391,3 +391,13 @@ def test_a_gazetteer_name_also_found_by_its_kind_does_not_yield_to_the_ner(nlp):
     overlapping = doc.char_span(2, 8, label="ORG", alignment_mode="expand")  # 农业银行提供…
     got = rules.combine(doc, [overlapping], mode="extend", model_labels=["ORG"])
     assert [s.text for s in got if s.label_ == "ORG"] == ["中国农业银行"]
+
+
+def test_a_verb_the_ner_takes_along_before_a_rule_body_is_left_out(nlp):
+    rules = nlp.get_pipe("policy_entity_rules")
+    doc = rules.split_fused_words(nlp.make_doc("组建省外贸集团。"))  # 组建 | 省 | 外贸 | 集团
+    along = doc.char_span(0, 7, label="ORG")
+    got = rules.combine(doc, [along], mode="extend", model_labels=["ORG"])
+    assert [s.text for s in got if s.label_ == "ORG"] == ["省外贸集团"]
+    place = doc.char_span(2, 7, label="ORG")  # the body itself is the rule's span either way
+    assert [s.text for s in rules.combine(doc, [place], mode="extend", model_labels=["ORG"])] == ["省外贸集团"]

@@ -191,10 +191,26 @@ def test_build_takes_config_overrides_for_other_merges(nlp):
     extend = pipeline.build(overrides=overrides)
     assert extend.get_pipe("policy_entity_rules").merge == "extend"
     assert extend.get_pipe("ner").org_ends is None and extend.get_pipe("ner").gate_chars
-    text = "陕西省人民政府与国际竹藤组织签署协议。"
-    orgs = [e.text for e in extend(text).ents if e.label_ == "ORG"]
-    assert "国际竹藤组织" in orgs  # the ner's own span, which the default prefix merge leaves out
-    assert "国际竹藤组织" not in [e.text for e in nlp(text).ents if e.label_ == "ORG"]
+    # The ner's own spans (no rule span overlaps them) are kept under extend; the default prefix
+    # merge leaves out those without a trusted ending. Which spans the ner finds depends on its
+    # training run, so they are read off the model rather than written here.
+    rules = nlp.get_pipe("policy_entity_rules")
+    trusted = tuple(rules._model_name_endings)
+    own = []
+    for text in ["陕西省人民政府与国际竹藤组织签署协议。", "推动与东盟秘书处合作。", "世界自然基金会发布报告。"]:
+        doc = extend.make_doc(text)
+        for name, proc in extend.pipeline:
+            if name == "policy_entity_rules":
+                break
+            doc = proc(doc)
+        rule_spans = rules.find(nlp.make_doc(text))
+        own += [(text, e.text) for e in doc.ents if e.label_ == "ORG"
+                and not any(r.start_char < e.end_char and e.start_char < r.end_char for r in rule_spans)]
+    assert own, "the ner found no ORG of its own in any of the texts"
+    for text, org in own:
+        assert org in [e.text for e in extend(text).ents if e.label_ == "ORG"]
+        default = [e.text for e in nlp(text).ents if e.label_ == "ORG"]
+        assert (org in default) == org.endswith(trusted)
 
 
 def test_prefix_merge_adds_the_ners_institutions_with_a_trusted_ending(nlp):
