@@ -165,6 +165,12 @@ class EntityRules(RuleComponent):
         self._title_words = tuple(org["title_words"])
         self._common_words = frozenset(org["common_words"].split())
         self._fused_area = frozenset(org["fused_area"])
+        self._verbs = frozenset(org["verbs"].split())
+        topic = org["lab_topic"]
+        self._topic_endings = tuple(topic["endings"])
+        self._max_topic_words = int(topic["max_words"])
+        self._topic_word = compile_pattern(org["middle_token"], "org.json")
+        self._middle_stops = frozenset([*org["middle_stop"], *org["institution_middle_stop"]])
         self._sector_names = frozenset(org["sector_lists"]["names"])
         self._sector_items = frozenset(org["sector_lists"]["items"])
         self._self_ref = compile_pattern(org["self_reference"], "org.json")
@@ -439,11 +445,11 @@ class EntityRules(RuleComponent):
                            trusted_endings=self._model_name_endings, yielding=yielding)
 
     def _took_a_word_along(self, span: Span, rule_orgs: set[tuple[int, int]]) -> bool:
-        """Whether a ner span is a rule ORG span with one word of ``common_words`` before it that
-        starts no name (组建 + 省外贸集团: the ner took the verb along); an area (国家, 全国) or a
-        place may start one."""
+        """Whether a ner span is a rule ORG span with one word of ``common_words`` or one character
+        before it that starts no name (组建 + 省外贸集团, 请 + 市政协: the ner took the verb along);
+        an area (国家, 全国, 省) or a place may start one."""
         first = span[0].text
-        return ((span.start + 1, span.end) in rule_orgs and first in self._common_words
+        return ((span.start + 1, span.end) in rule_orgs and (first in self._common_words or len(first) == 1)
                 and first not in self._places and self._admin_word.search(first) is None)
 
     def find(self, doc: Doc) -> list[Span]:
@@ -500,6 +506,28 @@ class EntityRules(RuleComponent):
                 spans.append(span)
         return spans
 
+    def _with_topic(self, span: Span) -> Span:
+        """A lab with the field it works on before its name (生物育种 + 钟山实验室, 人工智能 + 陕西实验室):
+        up to ``max_topic_words`` name words (not verbs, stop words or grades) back to punctuation, a
+        verb or a word of ``follows``; without such a stop in reach the span stays as it is."""
+        if not span.text.endswith(self._topic_endings):
+            return span
+        doc, start = span.doc, span.start
+        for _ in range(self._max_topic_words + 1):
+            if start == 0:
+                break
+            prev = doc[start - 1]
+            word = prev.text
+            if (prev.is_punct or prev.is_space or word in self._named_follows or word in self._verbs
+                    or word in self._middle_stops):
+                break
+            if not self._topic_word.match(word):
+                return span
+            start -= 1
+        else:
+            return span
+        return Span(doc, start, span.end, label=span.label_) if start < span.start else span
+
     def _follows_boundary(self, doc: Doc, start: int) -> bool:
         """Whether a name may start at token ``start``: at the start, or after punctuation, a line
         break or a word of ``named_institution`` ``follows`` (支持嵩山实验室, 、神农实验室)."""
@@ -523,7 +551,7 @@ class EntityRules(RuleComponent):
             if key in (INSTITUTION, NAMED_INSTITUTION):
                 if key == NAMED_INSTITUTION and not self._follows_boundary(doc, start):
                     continue
-                span = self._org(ORG, span, titles)
+                span = self._org(ORG, self._with_topic(span), titles)
                 if span is not None:
                     by_kind.add((span.start, span.end))
             elif key == LAW:

@@ -401,3 +401,17 @@ def test_a_verb_the_ner_takes_along_before_a_rule_body_is_left_out(nlp):
     assert [s.text for s in got if s.label_ == "ORG"] == ["省外贸集团"]
     place = doc.char_span(2, 7, label="ORG")  # the body itself is the rule's span either way
     assert [s.text for s in rules.combine(doc, [place], mode="extend", model_labels=["ORG"])] == ["省外贸集团"]
+
+
+@pytest.mark.parametrize(
+    "text, orgs",
+    [
+        ("、国家农创中心和生物育种钟山实验室协同创新。", ["生物育种钟山实验室"]),  # the field it works on
+        ("培育人工智能陕西实验室，推动成果转化。", ["人工智能陕西实验室"]),
+        ("支持嵩山实验室、神农实验室建设。", ["嵩山实验室", "神农实验室"]),
+        ("江西创新中心以及南昌实验室建设。", ["南昌实验室"]),  # 以及 joins two bodies
+        ("促进诺和诺德、碧迪等重点外企扩大投资。", ["诺和诺德", "碧迪"]),  # a list before a kind of firm
+    ],
+)
+def test_labs_with_their_field_and_firms_listed_before_their_kind(ents_of, text, orgs):
+    assert [t for t, label in ents_of(text) if label == "ORG"] == orgs
