@@ -23,7 +23,7 @@ if not Span.has_extension("clf_scores"):
 COMBINATIONS = ("pooled", "rules", "classifier")
 
 
-CUE_OPTIONS = ("under_any_heading",)
+CUE_OPTIONS = ("under_any_heading", "not_under")
 
 
 def cue_entry(entry) -> tuple[str, float, dict]:
@@ -59,18 +59,19 @@ class SentenceRules(RuleComponent):
 
     def _build(self) -> None:
         cues = self.data["cues"]
-        self.cues: list[tuple[str, object, float, bool]] = []  # label, pattern, weight, suppressible
+        # label, pattern, weight, suppressible, the contexts it does not count under
+        self.cues: list[tuple[str, object, float, bool, tuple[str, ...]]] = []
         for label, entries in cues["cues"].items():
             if label not in SENTENCE_LABELS:
                 raise ValueError(Errors.E006.format(label=label, labels=", ".join(SENTENCE_LABELS)))
             for entry in entries:
                 pattern, weight, options = cue_entry(entry)
                 self.cues.append((label, compile_pattern(pattern, "cues.json"), weight,
-                                  not options.get("under_any_heading", False)))
+                                  not options.get("under_any_heading", False), tuple(options.get("not_under", ()))))
         # The classifier searched the same cues in the same units just before: see PatternSearch.
-        self.cue_search = pattern_search(pattern.pattern for _, pattern, _, _ in self.cues)
-        self.cue_hits = [(label, self.cue_search.index[pattern.pattern], weight, suppressible)
-                         for label, pattern, weight, suppressible in self.cues]
+        self.cue_search = pattern_search(pattern.pattern for _, pattern, *_ in self.cues)
+        self.cue_hits = [(label, self.cue_search.index[pattern.pattern], weight, suppressible, not_under)
+                         for label, pattern, weight, suppressible, not_under in self.cues]
         self.bias = {label: float(cues["bias"].get(label, 0.0)) for label in SENTENCE_LABELS}
         self.context_weight = float(cues["context_weight"])
         self.heading_context_weight = float(cues["heading_context_weight"])
@@ -97,8 +98,8 @@ class SentenceRules(RuleComponent):
             scores[context] += self.context_weight if weight is None else weight
         suppressed = self.suppressed_under.get(context, ()) if context else ()
         hits = self.cue_search(text)
-        for label, i, cue_weight, suppressible in self.cue_hits:
-            if hits[i] and not (suppressible and label in suppressed):
+        for label, i, cue_weight, suppressible, not_under in self.cue_hits:
+            if hits[i] and not (suppressible and label in suppressed) and context not in not_under:
                 scores[label] += cue_weight
         return scores
 

@@ -189,3 +189,9 @@ def test_rhetoric_cues_leave_reports_and_tasks_alone(units_of, text, expected):
 def test_malformed_cue_entry_is_a_coded_error(tmp_path, entry):
     with pytest.raises(ValueError, match="E008"):
         rules_with_cues(tmp_path, lambda cues: cues["cues"]["plan"].append(entry))
+
+
+def test_a_cue_does_not_count_under_the_labels_it_lists(nlp):
+    rules = nlp.get_pipe("policy_sentence_rules")
+    past = "过去一年是大事要事难事集中交织的一年。"
+    assert rules.cue_scores(past, "achievement")["other"] > rules.cue_scores(past, "plan")["other"]
