@@ -173,6 +173,7 @@ class EntityRules(RuleComponent):
         self._middle_stops = frozenset([*org["middle_stop"], *org["institution_middle_stop"]])
         self._sector_names = frozenset(org["sector_lists"]["names"])
         self._sector_items = frozenset(org["sector_lists"]["items"])
+        self._class_words = tuple(org["sector_lists"]["class_words"])
         self._self_ref = compile_pattern(org["self_reference"], "org.json")
         self._single = compile_pattern(org["single_token"], "org.json")
         admin = self._regex_test(org["admin_token"], "org.json", not_in=org["not_admin"])
@@ -202,6 +203,7 @@ class EntityRules(RuleComponent):
                 [{**institution_start, "OP": "+"}, {**academy, "OP": "?"}, {**institution_middle, "OP": "{0,3}"},
                  institution],
                 [region, {**admin, "OP": "+"}, {**institution_middle, "OP": "{1,3}"}, institution],
+                [region, {**admin, "OP": "+"}, self._in_test(org["admin_institutions"])],  # 省博物馆
             ],
             greedy="LONGEST",
         )
@@ -601,6 +603,8 @@ class EntityRules(RuleComponent):
             return None  # 国家医学中心 is a title many bodies hold, 市县级医院 a class
         if text in self._sector_names and self._in_sector_list(span):
             return None
+        if self._every_levels(span):
+            return None
         if key == "ORG_SINGLE" and (text in self._single_stop or self._self_ref.match(text)):
             return None
         if key == ORG and self._self_ref.match(text) and text not in self._org_names:
@@ -610,11 +614,27 @@ class EntityRules(RuleComponent):
     def _in_sector_list(self, span: Span) -> bool:
         """Whether ``span`` is an item of a 、-list that also names a line of work that is no body
         (老龄、工会、青少年、妇女儿童: the work for workers, not the union)."""
+        return any(item.strip() in self._sector_items for item in self._list_run(span).split("、"))
+
+    def _every_levels(self, span: Span) -> bool:
+        """Whether ``span`` follows one of ``class_words`` (各级人大, 省市 | 县博物馆) or stands in a
+        、-list whose first item does (各级人大、政协): every level's bodies, no one body."""
+        text = doc_text(span.doc)
+        if text[max(span.start_char - 3, 0): span.start_char].endswith(self._class_words):
+            return True
+        items = self._list_run(span).split("、")
+        first = items[0]
+        return len(items) > 1 and span.text not in first and any(
+            (i := first.rfind(word)) >= 0 and len(first) - i - len(word) <= 6 for word in self._class_words)
+
+    @staticmethod
+    def _list_run(span: Span) -> str:
+        """The text of the 、-list ``span`` stands in, from the last mark that ends a list before it
+        to the next one after it."""
         text = doc_text(span.doc)
         start = max(text.rfind(mark, 0, span.start_char) for mark in _RUN_ENDS) + 1
         ends = [i for mark in _RUN_ENDS if (i := text.find(mark, span.end_char)) >= 0]
-        items = text[start: min(ends, default=len(text))].split("、")
-        return any(item.strip() in self._sector_items for item in items)
+        return text[start: min(ends, default=len(text))].lstrip()
 
     def _quantity(self, doc: Doc, span: Span, blocked) -> Span | None:
         if _inside(span.start_char, span.end_char, blocked):

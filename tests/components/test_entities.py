@@ -415,3 +415,14 @@ def test_a_verb_the_ner_takes_along_before_a_rule_body_is_left_out(nlp):
 )
 def test_labs_with_their_field_and_firms_listed_before_their_kind(ents_of, text, orgs):
     assert [t for t, label in ents_of(text) if label == "ORG"] == orgs
+
+
+@pytest.mark.parametrize(
+    "text, orgs",
+    [
+        ("这是各级人大、政协监督的结果，省市县博物馆联动。", []),  # every level's bodies
+        ("完成省博物馆改造，新晋中国工程院院士3名，在全国工商联评价中领先。", ["省博物馆", "中国工程院", "全国工商联"]),
+    ],
+)
+def test_bodies_of_every_level_and_of_one_area(ents_of, text, orgs):
+    assert [t for t, label in ents_of(text) if label == "ORG"] == orgs
