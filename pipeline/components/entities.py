@@ -63,6 +63,7 @@ INSTITUTION, NAMED_INSTITUTION = "ORG_INSTITUTION", "ORG_NAMED_INSTITUTION"
 _LINE_BREAKS = "\n\r\u2028\u2029"
 _LIST_MARKS = "、，,；;"
 _RUN_ENDS = "，,；;。：:\n"  # a 、-list runs between these
+_RUN_REACH = 300  # characters looked at on each side for them
 _FRACTION = re.compile(r"^([0-9]+)/([0-9]+)$")
 _INNER_APPROX = re.compile(r"^([0-9.]+)(余|多)([十百千万亿]+)$")
 
@@ -632,9 +633,10 @@ class EntityRules(RuleComponent):
         """The text of the 、-list ``span`` stands in, from the last mark that ends a list before it
         to the next one after it."""
         text = doc_text(span.doc)
-        start = max(text.rfind(mark, 0, span.start_char) for mark in _RUN_ENDS) + 1
-        ends = [i for mark in _RUN_ENDS if (i := text.find(mark, span.end_char)) >= 0]
-        return text[start: min(ends, default=len(text))].lstrip()
+        low, high = max(span.start_char - _RUN_REACH, 0), min(span.end_char + _RUN_REACH, len(text))
+        start = max(low - 1, *(text.rfind(mark, low, span.start_char) for mark in _RUN_ENDS)) + 1
+        ends = [i for mark in _RUN_ENDS if (i := text.find(mark, span.end_char, high)) >= 0]
+        return text[start: min(ends, default=high)].lstrip()
 
     def _quantity(self, doc: Doc, span: Span, blocked) -> Span | None:
         if _inside(span.start_char, span.end_char, blocked):
