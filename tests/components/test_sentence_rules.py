@@ -200,7 +200,8 @@ def test_a_cue_does_not_count_under_the_labels_it_lists(nlp):
 def test_a_glossary_entry_and_a_maxim_are_other(nlp):
     text = ("三、2026年重点工作\n（一）全力扩大内需。\n推进平安建设。\n大道至简，实干为要。\n"
             "1.“三通一码”：赣服通、赣政通、赣企通、赣通码。\n")
-    labels = {u.text: u._.label for u in nlp(text).spans["units"]}
+    doc = nlp(text)
+    labels = {u.text: u._.label for u in doc.spans["units"]}
     assert labels["推进平安建设。"] == "plan"
     assert labels["大道至简，实干为要。"] == "other"
     assert labels["1.“三通一码”：赣服通、赣政通、赣企通、赣通码。"] == "other"
