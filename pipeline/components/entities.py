@@ -64,6 +64,7 @@ _LINE_BREAKS = "\n\r\u2028\u2029"
 _LIST_MARKS = "、，,；;"
 _RUN_ENDS = "，,；;。：:\n"  # a 、-list runs between these
 _RUN_REACH = 300  # characters looked at on each side for them
+_JOINING_WORDS = frozenset({"和", "与", "及", "或", "以及", "并", "同"})
 _FRACTION = re.compile(r"^([0-9]+)/([0-9]+)$")
 _INNER_APPROX = re.compile(r"^([0-9.]+)(余|多)([十百千万亿]+)$")
 
@@ -171,6 +172,7 @@ class EntityRules(RuleComponent):
         self._topic_endings = tuple(topic["endings"])
         self._max_topic_words = int(topic["max_words"])
         self._topic_word = compile_pattern(org["middle_token"], "org.json")
+        self._institution_word = compile_pattern(org["institution_token"], "org.json")
         self._middle_stops = frozenset([*org["middle_stop"], *org["institution_middle_stop"]])
         self._sector_names = frozenset(org["sector_lists"]["names"])
         self._sector_items = frozenset(org["sector_lists"]["items"])
@@ -438,7 +440,8 @@ class EntityRules(RuleComponent):
             if span.label_ == QUANTITY:
                 checked = self._quantity(doc, span, blocked)
             elif span.label_ == ORG:
-                checked = None if self._took_a_word_along(span, rule_orgs) else self._org(ORG, span, titles)
+                checked = (None if self._took_a_word_along(span, rule_orgs) or self._holds_a_clause(span)
+                           else self._org(ORG, span, titles))
             else:
                 checked = Span(doc, span.start, span.end, label=span.label_)
             checked = _trim(checked) if checked is not None else None
@@ -448,12 +451,26 @@ class EntityRules(RuleComponent):
                            trusted_endings=self._model_name_endings, yielding=yielding)
 
     def _took_a_word_along(self, span: Span, rule_orgs: set[tuple[int, int]]) -> bool:
-        """Whether a ner span is a rule ORG span with one word of ``common_words`` or one character
-        before it that starts no name (组建 + 省外贸集团, 请 + 市政协: the ner took the verb along);
-        an area (国家, 全国, 省) or a place may start one."""
+        """Whether a ner span is a rule ORG span with words before it that start no name: one word
+        of ``common_words`` or one character (组建 + 省外贸集团, 请 + 市政协), or words among which is
+        a verb (塞罕坝荣获 + 联合国): the ner took the clause along. An area (国家, 全国, 省) or a place
+        may start a name."""
         first = span[0].text
-        return ((span.start + 1, span.end) in rule_orgs and (first in self._common_words or len(first) == 1)
-                and first not in self._places and self._admin_word.search(first) is None)
+        if ((span.start + 1, span.end) in rule_orgs and (first in self._common_words or len(first) == 1)
+                and first not in self._places and self._admin_word.search(first) is None):
+            return True
+        rule_start = next((start for start in range(span.start + 1, span.end) if (start, span.end) in rule_orgs), None)
+        return rule_start is not None and any(
+            token.text in self._verbs for token in span.doc[span.start:rule_start])
+
+    def _holds_a_clause(self, span: Span) -> bool:
+        """Whether a ner span joins two bodies: a joining word inside it (人大代表和政协), or a body's
+        kind and a verb before its last word (新疆银行吸收合并库尔勒银行)."""
+        inner = [token.text for token in span[:-1]]
+        if any(word in _JOINING_WORDS for word in inner):
+            return True
+        return (any(word in self._verbs for word in inner)
+                and any(self._institution_word.match(word) for word in inner))
 
     def find(self, doc: Doc) -> list[Span]:
         self.split_fused_words(doc)

@@ -426,3 +426,11 @@ def test_labs_with_their_field_and_firms_listed_before_their_kind(ents_of, text,
 )
 def test_bodies_of_every_level_and_of_one_area(ents_of, text, orgs):
     assert [t for t, label in ents_of(text) if label == "ORG"] == orgs
+
+
+def test_a_clause_the_ner_takes_along_before_a_rule_body_is_left_out(nlp):
+    rules = nlp.get_pipe("policy_entity_rules")
+    doc = nlp.make_doc("塞罕坝荣获联合国奖励。")  # 塞罕坝 | 荣获 | 联合国
+    along = doc.char_span(0, 8, label="ORG", alignment_mode="expand")
+    got = rules.combine(doc, [along], mode="extend", model_labels=["ORG"])
+    assert [s.text for s in got if s.label_ == "ORG"] == ["联合国"]
