@@ -16,10 +16,16 @@ class SectionStack:
     def __init__(self, sections: Iterable[tuple[str, re.Pattern]], overrides: Iterable[str]):
         self.sections = list(sections)
         self.overrides = set(overrides)
-        self.stack: list[tuple[int, str | None]] = []
+        self.stack: list[tuple[int, str | None, str | None]] = []  # level, label, label of its subsections
 
     def section_label(self, heading_text: str) -> str | None:
         return next((label for label, pattern in self.sections if pattern.search(heading_text)), None)
+
+    def later_label(self, heading_text: str) -> str | None:
+        """The label of the last-mentioned kind of content in a heading that names two
+        (“十四五”时期发展成就和“十五五”时期主要目标任务): its subsections are about that one."""
+        found = [(m.start(), label) for label, pattern in self.sections if (m := pattern.search(heading_text))]
+        return max(found)[1] if found else None
 
     def enter(self, text: str, level: int) -> tuple[str | None, str | None]:
         """``(own, context)`` of the next unit: the label its own heading sets (None for a body
@@ -27,10 +33,14 @@ class SectionStack:
         if level:
             while self.stack and self.stack[-1][0] >= level:
                 self.stack.pop()
-        context = next((label for _, label in reversed(self.stack) if label), None)
+            if self.stack and self.stack[-1][2]:  # the first subsection of a two-part heading
+                parent_level, _, later = self.stack[-1]
+                self.stack[-1] = (parent_level, later, None)
+        context = next((label for _, label, _ in reversed(self.stack) if label), None)
         own = self.section_label(text) if level else None
         if own and context and own not in self.overrides:
             own = None
         if level:
-            self.stack.append((level, own))
+            later = self.later_label(text) if own else None
+            self.stack.append((level, own, later if later != own else None))
         return own, context

@@ -205,3 +205,10 @@ def test_a_glossary_entry_and_a_maxim_are_other(nlp):
     assert labels["推进平安建设。"] == "plan"
     assert labels["大道至简，实干为要。"] == "other"
     assert labels["1.“三通一码”：赣服通、赣政通、赣企通、赣通码。"] == "other"
+
+
+def test_subsections_of_a_two_part_heading_take_its_later_part(nlp):
+    text = ("二、“十四五”时期发展成就和“十五五”时期主要目标任务\n过去五年，全区经济总量迈上新台阶。\n"
+            "（一）大力发展人工智能，加快培育新质生产力。\n推进算力建设。\n")
+    doc = nlp(text)
+    assert [u._.label for u in doc.spans["units"]] == ["achievement", "achievement", "plan", "plan"]
