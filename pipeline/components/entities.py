@@ -198,8 +198,7 @@ class EntityRules(RuleComponent):
         self._admin_word = compile_pattern(org["admin_token"], "org.json")
         institution_start = self._word_test(lambda word: word in places or starts.search(word) is not None)
         academy = self._regex_test(org["academy_token"], "org.json")  # 中国 | 科学院 | 工业 … | 研究所
-        institution_middle = self._regex_test(
-            org["middle_token"], "org.json", not_in=[*org["middle_stop"], *org["institution_middle_stop"]])
+        institution_middle = self._regex_test(org["middle_token"], "org.json", not_in=self._middle_stops)
         self.matcher.add(
             INSTITUTION,
             [
@@ -455,13 +454,16 @@ class EntityRules(RuleComponent):
         of ``common_words`` or one character (组建 + 省外贸集团, 请 + 市政协), or words among which is
         a verb (塞罕坝荣获 + 联合国): the ner took the clause along. An area (国家, 全国, 省) or a place
         may start a name."""
-        first = span[0].text
-        if ((span.start + 1, span.end) in rule_orgs and (first in self._common_words or len(first) == 1)
-                and first not in self._places and self._admin_word.search(first) is None):
-            return True
         rule_start = next((start for start in range(span.start + 1, span.end) if (start, span.end) in rule_orgs), None)
-        return rule_start is not None and any(
-            token.text in self._verbs for token in span.doc[span.start:rule_start])
+        if rule_start is None:
+            return False
+        before = [token.text for token in span.doc[span.start:rule_start]]
+        if len(before) == 1:
+            word = before[0]
+            if ((word in self._common_words or len(word) == 1) and word not in self._places
+                    and self._admin_word.search(word) is None):
+                return True
+        return any(word in self._verbs for word in before)
 
     def _holds_a_clause(self, span: Span) -> bool:
         """Whether a ner span joins two bodies: a joining word inside it (人大代表和政协), or a body's
@@ -538,8 +540,7 @@ class EntityRules(RuleComponent):
                 break
             prev = doc[start - 1]
             word = prev.text
-            if (prev.is_punct or prev.is_space or word in self._named_follows or word in self._verbs
-                    or word in self._middle_stops):
+            if self._ends_a_name(prev) or word in self._verbs or word in self._middle_stops:
                 break
             if not self._topic_word.match(word):
                 return span
@@ -551,10 +552,12 @@ class EntityRules(RuleComponent):
     def _follows_boundary(self, doc: Doc, start: int) -> bool:
         """Whether a name may start at token ``start``: at the start, or after punctuation, a line
         break or a word of ``named_institution`` ``follows`` (支持嵩山实验室, 、神农实验室)."""
-        if start == 0:
-            return True
-        prev = doc[start - 1]
-        return prev.is_punct or prev.is_space or prev.text in self._named_follows
+        return start == 0 or self._ends_a_name(doc[start - 1])
+
+    def _ends_a_name(self, token) -> bool:
+        """Whether no name runs back over ``token``: punctuation, a line break or a word of
+        ``named_institution`` ``follows``."""
+        return token.is_punct or token.is_space or token.text in self._named_follows
 
     def _find(self, doc: Doc, blocked, titles, quoted) -> list[Span]:
         return _resolve(self._candidates(doc, blocked, titles, quoted)[0])
@@ -619,9 +622,10 @@ class EntityRules(RuleComponent):
             return None
         if text not in self._org_names and (self._designation.search(text) or self._class_prefix.search(text)):
             return None  # 国家医学中心 is a title many bodies hold, 市县级医院 a class
-        if text in self._sector_names and self._in_sector_list(span):
-            return None
-        if self._every_levels(span):
+        items = self._list_items(span)
+        if text in self._sector_names and any(item.strip() in self._sector_items for item in items):
+            return None  # 老龄、工会、青少年、妇女儿童: the work for workers, not the union
+        if self._every_levels(span, items):
             return None
         if key == "ORG_SINGLE" and (text in self._single_stop or self._self_ref.match(text)):
             return None
@@ -629,31 +633,25 @@ class EntityRules(RuleComponent):
             return None
         return Span(span.doc, span.start, span.end, label=ORG)
 
-    def _in_sector_list(self, span: Span) -> bool:
-        """Whether ``span`` is an item of a 、-list that also names a line of work that is no body
-        (老龄、工会、青少年、妇女儿童: the work for workers, not the union)."""
-        return any(item.strip() in self._sector_items for item in self._list_run(span).split("、"))
-
-    def _every_levels(self, span: Span) -> bool:
+    def _every_levels(self, span: Span, items: list[str]) -> bool:
         """Whether ``span`` follows one of ``class_words`` (各级人大, 省市 | 县博物馆) or stands in a
-        、-list whose first item does (各级人大、政协): every level's bodies, no one body."""
+        、-list (``items``) whose first item does (各级人大、政协): every level's bodies, no one body."""
         text = doc_text(span.doc)
         if text[max(span.start_char - 3, 0): span.start_char].endswith(self._class_words):
             return True
-        items = self._list_run(span).split("、")
         first = items[0]
         return len(items) > 1 and span.text not in first and any(
             (i := first.rfind(word)) >= 0 and len(first) - i - len(word) <= 6 for word in self._class_words)
 
     @staticmethod
-    def _list_run(span: Span) -> str:
-        """The text of the 、-list ``span`` stands in, from the last mark that ends a list before it
+    def _list_items(span: Span) -> list[str]:
+        """The items of the 、-list ``span`` stands in, from the last mark that ends a list before it
         to the next one after it."""
         text = doc_text(span.doc)
         low, high = max(span.start_char - _RUN_REACH, 0), min(span.end_char + _RUN_REACH, len(text))
         start = max(low - 1, *(text.rfind(mark, low, span.start_char) for mark in _RUN_ENDS)) + 1
         ends = [i for mark in _RUN_ENDS if (i := text.find(mark, span.end_char, high)) >= 0]
-        return text[start: min(ends, default=high)].lstrip()
+        return text[start: min(ends, default=high)].lstrip().split("、")
 
     def _quantity(self, doc: Doc, span: Span, blocked) -> Span | None:
         if _inside(span.start_char, span.end_char, blocked):
