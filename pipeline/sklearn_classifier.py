@@ -181,12 +181,12 @@ class SentenceClassifier(ClassifierMixin, BaseEstimator):
         ]
         return sp.hstack(parts, format="csr")
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         X = [list(tokens) for tokens in X]
         features = self._features(X, fit=True)
         self.model_ = LogisticRegression(
             C=self.C, class_weight=self.class_weight, max_iter=self.max_iter
-        ).fit(features, y)
+        ).fit(features, y, sample_weight=sample_weight)
         # float32 weights halve the file; the probabilities agree to ~1e-6.
         self.model_.coef_ = self.model_.coef_.astype(np.float32)
         self.classes_ = self.model_.classes_

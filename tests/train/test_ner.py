@@ -111,6 +111,21 @@ def test_silver_units_leave_an_entity_across_units_unannotated(nlp):
     assert all(t.ent_iob_ == "O" for t in units[0]) and all(t.ent_iob_ == "O" for t in units[2])
 
 
+def test_gold_unit_docs_take_hand_entities_and_leave_off_token_spans_missing(nlp, tmp_path, write_gold):
+    write_gold(tmp_path / "a", "a", [
+        ("区司法局办结案件35件。", "achievement", [("区司法局", ORG), ("35件", QUANTITY)]),
+        ("明年将修订《行政复议法》。", "plan", [("行政复议法", LAW)]),
+        ("两会召开。", "other", [("两", QUANTITY)]),  # 两会 is one of our tokens
+    ])
+    stats = Counter()
+    docs = T.gold_unit_docs(nlp, ("a",), dev_dir=tmp_path, stats=stats)
+    assert [d.text for d in docs] == ["区司法局办结案件35件。", "明年将修订《行政复议法》。", "两会召开。"]
+    assert [(e.text, e.label_) for e in docs[0].ents] == [("区司法局", ORG), ("35件", QUANTITY)]
+    assert [(e.text, e.label_) for e in docs[1].ents] == [("行政复议法", LAW)]
+    assert not docs[2].ents and [t.ent_iob_ for t in docs[2]] == ["", "O", "O"]  # missing, not guessed
+    assert (stats["gold_units"], stats["gold_ORG"], stats["gold_spans_off_tokens"]) == (3, 1, 1)
+
+
 def test_split_by_document_is_disjoint_deterministic_and_covers_each_source():
     groups = {
         "a": [(f"a{i}", "text") for i in range(20)],

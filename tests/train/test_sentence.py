@@ -22,8 +22,13 @@ from pipeline.sklearn_classifier import (
     word_counts,
     word_ngrams,
 )
-from pipeline.train.sentence import trainable
-from pipeline.train.weak import LabellingFunctions, WeakUnit
+from pipeline.train.sentence import (
+    fit_classifier,
+    gold_cross_validate,
+    gold_units,
+    trainable,
+)
+from pipeline.train.weak import GOLD_TRAINING_FOLDERS, LabellingFunctions, WeakUnit
 
 TRAIN = [
     (["全年", "受理", "案件", "120", "件", "。"], "achievement"),
@@ -211,3 +216,39 @@ def test_annotated_reports_are_never_training_data(tmp_path):
     assert annotated_doc_ids(tmp_path) == {"seed", "prov-a"}
     assert [r["doc_id"] for r in iter_reports([reports], annotated_doc_ids(tmp_path))] == ["prov-b"]
     assert {"luzhou-2022", "prov2026-河北省"} <= annotated_doc_ids()  # the project's own gold
+
+
+def test_gold_units_carry_hand_labels_and_pipeline_tokens(nlp, tmp_path, write_gold):
+    write_gold(tmp_path / "a", "a", [("全年办结复议案件35件。", "achievement", []), ("明年将加强执法监督。", "plan", [])])
+    units = gold_units(nlp, ("a",), dev_dir=tmp_path)["a"]
+    assert [(u.label, u.votes) for u in units] == [("achievement", {"gold": "achievement"}), ("plan", {"gold": "plan"})]
+    assert "".join(units[1].tokens) == "明年将加强执法监督。" and len(units[1].tokens) > 3
+
+
+def test_hand_labels_outweigh_weak_ones():
+    weak = [WeakUnit("w", 0, 1, "", y, tokens=t) for t, y in TRAIN]
+    odd = ["办结", "执法", "监督", "。"]  # achievement by hand, plan by its words
+    weak += [WeakUnit("w", 0, 1, "", "plan", tokens=["下一步", "执法", "监督", "。"])] * 3
+    gold = [WeakUnit("g", 0, 1, "", "achievement", tokens=odd), WeakUnit("g", 0, 1, "", "responsibility", tokens=odd)]
+    without = fit_classifier(weak, gold, params=SMALL, gold_weight=0.0)
+    heavy = fit_classifier(weak, gold, params=SMALL, gold_weight=20.0)
+    assert "responsibility" not in heavy.classes_  # no weak labels of it: the rules keep that label
+    column = list(heavy.classes_).index("achievement")
+    assert heavy.predict_proba([odd])[0, column] > without.predict_proba([odd])[0, column] + 0.2
+
+
+def test_gold_cross_validation_holds_out_one_folder_at_a_time(nlp):
+    weak = [WeakUnit("w", 0, 1, "", y, tokens=t) for t, y in TRAIN]
+    gold = {name: [WeakUnit(name, 0, 1, "".join(t), y, tokens=t) for t, y in TRAIN[i::3]] for i, name in enumerate("abc")}
+    result = gold_cross_validate(weak, gold, tagger=nlp.get_pipe("policy_sentence_rules"), params=SMALL,
+                                 gold_weights=(0.0, 3.0))
+    assert result["units"] == len(TRAIN) and result["folders"] == ["a", "b", "c"]
+    assert {"weight_0", "weight_3", "rules"} <= set(result)
+    assert 0.0 <= result["weight_3"]["pooled"]["macro_f1"] <= 1.0
+
+
+def test_hand_labels_never_come_from_the_measurement_sets():
+    from pipeline.train.sentence import CORPUS_DIR
+
+    assert "heldout6" not in GOLD_TRAINING_FOLDERS
+    assert all((CORPUS_DIR / "dev" / name / "gold").is_dir() for name in GOLD_TRAINING_FOLDERS)
