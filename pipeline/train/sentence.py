@@ -18,9 +18,8 @@ from ..labels import SENTENCE_LABELS, UNITS_KEY
 from ..persistence import save_model
 from ..sklearn_classifier import SentenceClassifier
 from ..units import unit_tokens
-from .weak import GOLD_TRAINING_FOLDERS, WeakUnit, label_counts, weak_label_reports
+from .weak import CORPUS_DIR, GOLD_TRAINING_FOLDERS, WeakUnit, label_counts, weak_label_reports
 
-CORPUS_DIR = Path(__file__).resolve().parent.parent.parent / "corpus"
 REPORTS_DIR = CORPUS_DIR / "reports"
 # A hand label counts as this many weak labels. Leaving one annotated pair out at a time, the
 # context-free macro-F1 averaged over the seven pairs was 0.904 (weight 0), 0.917 (1), 0.920 (3)
@@ -144,7 +143,8 @@ def gold_cross_validate(weak: list[WeakUnit], gold: dict[str, list[WeakUnit]], *
 
 
 def train_sentence_classifier(output_dir: Path, *, nlp=None, seed: int = 0, folds: int = 3) -> dict:
-    """Weak labels → cross-validation by report → final fit → ``model.skops`` + model card."""
+    """Weak labels and hand labels → cross-validation by report and by annotated pair → final fit →
+    ``model.skops`` + model card."""
     import pipeline
 
     started = time.perf_counter()
