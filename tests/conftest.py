@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -43,27 +42,3 @@ def ents_of(nlp):
 
     return run
 
-
-@pytest.fixture
-def write_gold():
-    """``write_gold(folder, doc_id, units)``: ``folder/raw/<doc_id>.txt`` (one unit a line) and
-    ``folder/gold/<doc_id>.jsonl``, units given as (text, label, [(entity text, entity label)])."""
-
-    def write(folder: Path, doc_id: str, units) -> None:
-        text = "\n".join(unit for unit, _, _ in units) + "\n"
-        (folder / "raw").mkdir(parents=True)
-        (folder / "gold").mkdir()
-        (folder / "raw" / f"{doc_id}.txt").write_text(text, encoding="utf-8")
-        lines, pos = [], 0
-        for unit, label, ents in units:
-            start = text.index(unit, pos)
-            pos = start + len(unit)
-            entities = []
-            for ent, ent_label in ents:
-                at = text.index(ent, start)
-                entities.append({"start": at, "end": at + len(ent), "label": ent_label, "text": ent})
-            lines.append(json.dumps({"doc_id": doc_id, "start": start, "end": pos, "text": unit, "label": label,
-                                     "entities": entities}, ensure_ascii=False))
-        (folder / "gold" / f"{doc_id}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-    return write

@@ -18,14 +18,12 @@ class SectionStack:
         self.overrides = set(overrides)
         self.stack: list[tuple[int, str | None, str | None]] = []  # level, label, label of its subsections
 
-    def section_label(self, heading_text: str) -> str | None:
-        return next((label for label, pattern in self.sections if pattern.search(heading_text)), None)
-
-    def later_label(self, heading_text: str) -> str | None:
-        """The label of the last-mentioned kind of content in a heading that names two
-        (“十四五”时期发展成就和“十五五”时期主要目标任务): its subsections are about that one."""
+    def heading_labels(self, heading_text: str) -> tuple[str | None, str | None]:
+        """The label a heading sets (its first matching section pattern) and the label of the
+        last-mentioned kind of content in a heading that names two (“十四五”时期发展成就和“十五五”时期
+        主要目标任务): its subsections are about that one."""
         found = [(m.start(), label) for label, pattern in self.sections if (m := pattern.search(heading_text))]
-        return max(found)[1] if found else None
+        return (found[0][1], max(found)[1]) if found else (None, None)
 
     def enter(self, text: str, level: int) -> tuple[str | None, str | None]:
         """``(own, context)`` of the next unit: the label its own heading sets (None for a body
@@ -37,10 +35,9 @@ class SectionStack:
                 parent_level, _, later = self.stack[-1]
                 self.stack[-1] = (parent_level, later, None)
         context = next((label for _, label, _ in reversed(self.stack) if label), None)
-        own = self.section_label(text) if level else None
+        own, later = self.heading_labels(text) if level else (None, None)
         if own and context and own not in self.overrides:
             own = None
         if level:
-            later = self.later_label(text) if own else None
-            self.stack.append((level, own, later if later != own else None))
+            self.stack.append((level, own, later if own and later != own else None))
         return own, context

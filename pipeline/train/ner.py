@@ -308,8 +308,8 @@ def gold_unit_docs(nlp: Language, folders: Iterable[str] = GOLD_TRAINING_FOLDERS
                     continue
                 tags = ["O"] * len(span)
                 for ent in unit.entities:
-                    ent_span = doc.char_span(ent.start, ent.end, alignment_mode="expand")
-                    exact = doc.char_span(ent.start, ent.end) is not None
+                    exact = doc.char_span(ent.start, ent.end)
+                    ent_span = exact or doc.char_span(ent.start, ent.end, alignment_mode="expand")
                     stats["gold_" + ent.label if exact else "gold_spans_off_tokens"] += 1
                     for i in range(ent_span.start, ent_span.end):
                         tags[i - span.start] = ("B-" if i == ent_span.start else "I-") + ent.label if exact else ""

@@ -130,12 +130,15 @@ def gold_cross_validate(weak: list[WeakUnit], gold: dict[str, list[WeakUnit]], *
     result: dict = {"grouped_by": "annotated folder (two reports)", "folders": list(gold), "units": len(units)}
     for weight in gold_weights:
         predicted = {name: np.empty(len(y), dtype=object) for name in ("classifier", "rules", "pooled")}
+        # Without hand labels every fold learns the same weak labels: one fit serves them all.
+        model = fit_classifier(weak, [], params=params, gold_weight=0.0) if weight == 0 else None
         start = 0
         for folder, held_out in gold.items():
             rows = np.arange(start, start + len(held_out))
             start += len(held_out)
-            others = [u for name, us in gold.items() if name != folder for u in us]
-            model = fit_classifier(weak, others, params=params, gold_weight=weight)
+            if weight:
+                others = [u for name, us in gold.items() if name != folder for u in us]
+                model = fit_classifier(weak, others, params=params, gold_weight=weight)
             _predict_into(predicted, model, held_out, rows, tagger)
         result[f"weight_{weight:g}"] = {name: _scores(y, predicted[name], labels) for name in ("classifier", "pooled")}
     result["rules"] = _scores(y, predicted["rules"], labels)

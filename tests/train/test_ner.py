@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 import spacy
 from spacy.tokens import Doc, DocBin
+from test_gold import make_corpus
 
 from pipeline.components.entities import merge_spans
 from pipeline.labels import LAW, ORG, QUANTITY
@@ -111,12 +112,13 @@ def test_silver_units_leave_an_entity_across_units_unannotated(nlp):
     assert all(t.ent_iob_ == "O" for t in units[0]) and all(t.ent_iob_ == "O" for t in units[2])
 
 
-def test_gold_unit_docs_take_hand_entities_and_leave_off_token_spans_missing(nlp, tmp_path, write_gold):
-    write_gold(tmp_path / "a", "a", [
+def test_gold_unit_docs_take_hand_entities_and_leave_off_token_spans_missing(nlp, tmp_path):
+    units = [
         ("区司法局办结案件35件。", "achievement", [("区司法局", ORG), ("35件", QUANTITY)]),
         ("明年将修订《行政复议法》。", "plan", [("行政复议法", LAW)]),
         ("两会召开。", "other", [("两", QUANTITY)]),  # 两会 is one of our tokens
-    ])
+    ]
+    make_corpus(tmp_path / "a", "a", text="\n".join(u for u, _, _ in units) + "\n", units=units)
     stats = Counter()
     docs = T.gold_unit_docs(nlp, ("a",), dev_dir=tmp_path, stats=stats)
     assert [d.text for d in docs] == ["区司法局办结案件35件。", "明年将修订《行政复议法》。", "两会召开。"]

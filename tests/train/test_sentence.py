@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import skops.io as sio
 from sklearn.utils import murmurhash3_32 as sklearn_murmurhash3_32
+from test_gold import make_corpus
 
 from pipeline.data_files import pattern_search
 from pipeline.errors import Errors
@@ -218,8 +219,9 @@ def test_annotated_reports_are_never_training_data(tmp_path):
     assert {"luzhou-2022", "prov2026-河北省"} <= annotated_doc_ids()  # the project's own gold
 
 
-def test_gold_units_carry_hand_labels_and_pipeline_tokens(nlp, tmp_path, write_gold):
-    write_gold(tmp_path / "a", "a", [("全年办结复议案件35件。", "achievement", []), ("明年将加强执法监督。", "plan", [])])
+def test_gold_units_carry_hand_labels_and_pipeline_tokens(nlp, tmp_path):
+    units = [("全年办结复议案件35件。", "achievement", []), ("明年将加强执法监督。", "plan", [])]
+    make_corpus(tmp_path / "a", "a", text="\n".join(u for u, _, _ in units) + "\n", units=units)
     units = gold_units(nlp, ("a",), dev_dir=tmp_path)["a"]
     assert [(u.label, u.votes) for u in units] == [("achievement", {"gold": "achievement"}), ("plan", {"gold": "plan"})]
     assert "".join(units[1].tokens) == "明年将加强执法监督。" and len(units[1].tokens) > 3
