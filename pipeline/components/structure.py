@@ -12,7 +12,7 @@ from spacy.tokens import Doc, Span
 
 from ..data_files import compile_pattern
 from ..labels import UNITS_KEY
-from ..units import END_MARKS, doc_text, split_units
+from ..units import CLOSERS, END_MARKS, doc_text, split_units
 from .base import RuleComponent
 
 for _name, _default in (
@@ -40,6 +40,7 @@ class UnitInfo:
     start: int
     end: int
     line: int
+    paragraph: int = 0
     heading_level: int = 0
     is_chrome: bool = False
     section: str = ""
@@ -112,16 +113,29 @@ def analyse(text: str, rules: StructureRules) -> tuple[list[UnitInfo], dict[str,
     units: list[UnitInfo] = []
     stack: list[tuple[int, str]] = []
     line_idx = 0
+    paragraph = 0
     for start, end in split_units(text):
+        new_line = False
         while line_idx + 1 < len(line_starts) and line_starts[line_idx + 1] <= start:
             line_idx += 1
-        unit = UnitInfo(start, end, line_idx)
+            new_line = True
+        # A line that goes on with the sentence the line above left open (a page that broke its
+        # lines inside sentences, as the Wikisource reports do at every link) is neither a
+        # heading nor a new paragraph.
+        continues = bool(new_line and units and _is_open(units[-1], text))
+        if not continues and (new_line or not units):
+            paragraph = line_idx
+        unit = UnitInfo(start, end, line_idx, paragraph)
         unit_text = text[start:end]
         if line_idx < body_line or line_idx >= body_end:
             unit.is_chrome = True
         else:
             unit.heading_level = rules.heading_level(unit_text)
-            if not unit.heading_level and _is_unmarked_heading(text, lines, line_idx, start, end, rules):
+            if (
+                not unit.heading_level
+                and not continues
+                and _is_unmarked_heading(text, lines, line_idx, start, end, rules)
+            ):
                 unit.heading_level = 5
         if unit.heading_level:
             while stack and stack[-1][0] >= unit.heading_level:
@@ -130,6 +144,15 @@ def analyse(text: str, rules: StructureRules) -> tuple[list[UnitInfo], dict[str,
         unit.section = " > ".join(t for _, t in stack)
         units.append(unit)
     return units, meta
+
+
+def _is_open(unit: UnitInfo, text: str) -> bool:
+    """Whether a body unit stops at its line's end in mid-sentence: no end mark or colon closes
+    it, and it is not a heading (a heading line has no end mark either)."""
+    if unit.is_chrome or unit.heading_level:
+        return False
+    last = text[unit.start : unit.end].rstrip(CLOSERS)
+    return bool(last) and last[-1] not in END_MARKS + "：:"
 
 
 def _is_unmarked_heading(text, lines, line_idx, start, end, rules) -> bool:
@@ -206,7 +229,7 @@ class PolicyStructure(RuleComponent):
             ext.heading_level = info.heading_level
             ext.section = info.section
             ext.is_chrome = info.is_chrome
-            ext.paragraph = info.line
+            ext.paragraph = info.paragraph
             spans.append(span)
         if len(doc):
             # One array write: setting token.is_sent_start one by one is quadratic in spaCy.

@@ -81,3 +81,26 @@ def test_page_footer_is_chrome(nlp):
     # a body ending in a sentence keeps it
     body = nlp(BODY)
     assert not body.spans["units"][-1]._.is_chrome
+
+
+def test_a_line_that_goes_on_with_an_open_sentence_is_no_heading(nlp):
+    # Wikisource pages break lines at every link, inside sentences.
+    text = (
+        "一、过去一年工作回顾\n"
+        "共建“一带一路”扎实推进。推动\n"
+        "区域全面经济伙伴关系协定\n"
+        "（RCEP）生效实施。\n"
+        "存在的问题\n"
+        "一些地方财政收支矛盾较大。\n"
+    )
+    doc = nlp(text)
+    units = {s.text: s for s in doc.spans["units"]}
+    fragment = units["区域全面经济伙伴关系协定"]
+    assert not fragment._.is_heading
+    assert fragment._.section == "一、过去一年工作回顾"
+    # the three lines of the broken sentence are one paragraph
+    assert units["推动"]._.paragraph == fragment._.paragraph == units["（RCEP）生效实施。"]._.paragraph
+    assert units["一些地方财政收支矛盾较大。"]._.paragraph != fragment._.paragraph
+    # after a closed sentence a short line without an end mark is still a heading
+    assert units["存在的问题"]._.is_heading
+    assert units["一些地方财政收支矛盾较大。"]._.section == "一、过去一年工作回顾 > 存在的问题"
