@@ -238,7 +238,7 @@ paragraphs, and a few unambiguous patterns, resolved by weighted majority (units
 narrow margin are left out). Weak label counts: {counts}. Plus {m['gold_units']} hand-labelled units
 of the {m['gold_reports']} annotated work reports in `corpus/dev/` ({', '.join(m['gold_folders'])}), each
 weighing {m['gold_weight']:g} weak labels (hand labels of responsibility are left out with that class).
-The seed report's gold copy and `corpus/dev/heldout6/` are never used for training.
+The seed report's gold copy, `corpus/dev/heldout6/` and `corpus/dev/heldout7/` are never used for training.
 
 How good are the weak labels? A hand check of a stratified sample of 170 (`corpus/weak/`, made
 before the problem-paragraph labelling function was bounded) found precision achievement 0.88,

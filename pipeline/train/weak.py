@@ -28,7 +28,7 @@ ABSTAIN = None
 CORPUS_DIR = Path(__file__).resolve().parent.parent.parent / "corpus"
 # Annotated work reports (corpus/dev/<folder>/gold) whose hand labels the sentence classifier learns
 # from (the ner only when asked: ner.run_training(gold_folders=...)). The seed gold (corpus/gold) and
-# the newest pair (corpus/dev/heldout6) are never among them: they stay the measurements nothing
+# the two newest sets (corpus/dev/heldout6, heldout7) are never among them: they stay the measurements nothing
 # was trained on.
 GOLD_TRAINING_FOLDERS = ("workreports", "checkreports", "heldout", "heldout2", "heldout3", "heldout4", "heldout5")
 
