@@ -57,6 +57,7 @@ class StructureRules:
         ]
         self.unmarked_max = int(headings["unmarked_heading"]["max_chars"])
         self.chrome = [compile_pattern(p, chrome_path) for p in chrome["line_patterns"]]
+        self.footer_starts = [compile_pattern(p, chrome_path) for p in chrome.get("footer_start_patterns", ())]
         self.header_max_lines = int(chrome["header_max_lines"])
         keys = sorted(chrome["metadata_keys"], key=len, reverse=True)
         self.meta_keys = chrome["metadata_keys"]
@@ -188,8 +189,14 @@ def _find_body_start(text: str, lines: list[tuple[int, int]], rules: StructureRu
 
 def _find_body_end(text: str, lines: list[tuple[int, int]], rules: StructureRules, body_start: int) -> int:
     """Index after the last body line: the page footer (share/print widgets, site credits) is the
-    run of chrome lines at the end of the page."""
+    run of chrome lines at the end of the page, and everything from a line that starts a footer
+    (a licence notice) on."""
     end = len(lines)
+    for i in range(max(body_start + 1, len(lines) - rules.header_max_lines), len(lines)):
+        line = text[lines[i][0] : lines[i][1]].strip()
+        if any(p.search(line) for p in rules.footer_starts):
+            end = i
+            break
     while end > body_start + 1 and len(lines) - end < rules.header_max_lines:
         if not rules.is_chrome_line(text[lines[end - 1][0] : lines[end - 1][1]].strip()):
             break

@@ -166,6 +166,13 @@ def test_drafting_the_plan_outline_is_responsibility_under_a_task_heading(units_
         ("这些困难都是发展中的问题，是能够克服的。", "一、2025年工作回顾"),
         ("各位代表，新的征程已经开启，新的梦想催人奋进。", "二、2026年重点工作"),  # the closing address
         ("特别是习近平总书记亲临考察，为我们指明了方向。", "一、2025年工作回顾"),  # a lead-in before the attribution
+        ("2021年5月习近平总书记到我省考察，作出重要指示。", "一、2025年工作回顾"),  # a date before the attribution
+        ("党中央始终对我省工作高度重视、给予亲切关怀。", "一、2025年工作回顾"),
+        ("我们要更加紧密地团结在以习近平同志为核心的党中央周围，努力完成全年目标任务！", "二、2026年重点工作"),
+        ("回首来路，我们坚信，全省上下一定能把蓝图变成现实！", "二、2026年重点工作"),  # after a lead-in clause
+        ("民营经济是推进现代化的重要力量。", "二、2026年重点工作"),  # a statement of principle
+        ("从根本上说，推动发展要靠创新。", "二、2026年重点工作"),
+        ("我省消费还有很大提升空间。", "二、2026年重点工作"),
     ],
 )
 def test_rhetoric_is_other_inside_review_and_task_sections(units_of, text, section):
@@ -178,6 +185,8 @@ def test_rhetoric_is_other_inside_review_and_task_sections(units_of, text, secti
         ("2025年是极不平凡的一年，我们完成投资1万亿元，新增就业56万人。", "achievement"),  # it goes on to report results
         ("加强财源建设，规范非税收入。", "plan"),  # a couplet of tasks is not a maxim
         ("推进产学研结合，培育创新型企业。", "plan"),  # nor is one of seven characters a clause
+        ("今年是实施规划的开局之年。", "plan"),  # a year framed in a task section is no statement of principle
+        ("全省粮食产量是历史最高水平，达到600亿斤。", "achievement"),  # a copula with a comma reports
     ],
 )
 def test_rhetoric_cues_leave_reports_and_tasks_alone(units_of, text, expected):
@@ -212,3 +221,15 @@ def test_subsections_of_a_two_part_heading_take_its_later_part(nlp):
             "（一）大力发展人工智能，加快培育新质生产力。\n推进算力建设。\n")
     doc = nlp(text)
     assert [u._.label for u in doc.spans["units"]] == ["achievement", "achievement", "plan", "plan"]
+
+
+def test_the_process_of_drafting_the_plan_outline_is_responsibility(units_of):
+    text = "二、“十五五”时期主要目标任务\n在规划编制过程中，我们坚持开门问策，广泛听取各方面意见。\n"
+    assert labels(units_of, text)["在规划编制过程中，我们坚持开门问策，广泛听取各方面意见。"] == "responsibility"
+
+
+@pytest.mark.parametrize("text", ["生态环境保护治理任重道远。", "有的干部缺乏担当精神。", "一些领域腐败问题仍然多发。"])
+def test_gaps_in_the_problem_paragraph(units_of, text):
+    review = "一、2025年工作回顾\n全年完成投资1万亿元。\n"
+    gaps = "同时我们也清醒看到，发展中还存在一些困难和问题。科技创新能力还不强。"
+    assert labels(units_of, review + gaps + text + "\n")[text] == "problem"

@@ -104,3 +104,12 @@ def test_a_line_that_goes_on_with_an_open_sentence_is_no_heading(nlp):
     # after a closed sentence a short line without an end mark is still a heading
     assert units["存在的问题"]._.is_heading
     assert units["一些地方财政收支矛盾较大。"]._.section == "一、过去一年工作回顾 > 存在的问题"
+
+
+def test_a_licence_notice_starts_the_page_footer(nlp):
+    notice = "本作品是中华人民共和国的\n法律\n、\n法规\n，国家机关的决议。\nPublic domain\nfalse\n"
+    doc = nlp(BODY + "\n\n" + notice)
+    footer = [s for s in doc.spans["units"] if s.start_char >= len(BODY)]
+    assert [s.text for s in footer][:3] == ["本作品是中华人民共和国的", "法律", "、"]
+    assert all(s._.is_chrome and s._.label == "other" for s in footer)
+    assert not any(s._.is_chrome for s in doc.spans["units"] if s.end_char <= len(BODY))
