@@ -140,7 +140,8 @@ class EntityRules(RuleComponent):
         # The schema of pattern validation knows no flag ids as keys.
         self.matcher = Matcher(self.vocab, validate=False)
         self._word_tests: list[tuple[int, Callable[[str], bool]]] = []  # (flag id, test)
-        self._org_names = set(org["names"])
+        # a name phrase names one body even where it starts like a self reference (全国人民代表大会)
+        self._org_names = set(org["names"]) | {"".join(phrase) for phrase in org["name_phrases"]}
         self._unmarked_laws = set(law["unmarked"])
         self._title_strip = compile_pattern(law["title_strip"], "law.json")
         self._document_title = compile_pattern(law["document_title"], "law.json")
@@ -167,7 +168,7 @@ class EntityRules(RuleComponent):
         self._title_words = tuple(org["title_words"])
         self._common_words = frozenset(org["common_words"].split())
         self._fused_area = frozenset(org["fused_area"])
-        self._verbs = frozenset(org["verbs"].split())
+        self._verbs = frozenset(org["verbs"].split()) | frozenset(org.get("report_verbs", ()))
         topic = org["lab_topic"]
         self._topic_endings = tuple(topic["endings"])
         self._max_topic_words = int(topic["max_words"])
@@ -225,6 +226,9 @@ class EntityRules(RuleComponent):
                 [suffix, {**middle, "OP": "{0,2}"}, suffix],
                 *([region, {**admin, "OP": "+"}, middle, *phrase] for phrase in phrases),
                 *([{"ORTH": word} for word in phrase] for phrase in org["name_phrases"]),
+                # the congress of a term: 第十四 | 届 | 全国 | 人民 | 代表大会
+                *([self._regex_test(org["term_token"], "org.json"), {"ORTH": "届"},
+                   *({"ORTH": word} for word in phrase)] for phrase in org["name_phrases"]),
             ],
             greedy="LONGEST",
         )

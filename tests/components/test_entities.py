@@ -187,6 +187,9 @@ def test_firms_listed_before_a_leading_firm_phrase(ents_of, text, orgs):
         ("11户企业入选工信部名单，中铝、华能项目开工。", ["工信部", "中铝", "华能"]),
         # the segmenter's 组建省 is cut, so the area starts the name
         ("组建省外贸集团，自觉接受市政协民主监督。", ["省外贸集团", "市政协"]),
+        ("今年是中国共产党成立105周年。", ["中国共产党"]),  # two words of the segmenter
+        ("——2024年3月5日在第十四届全国人民代表大会第二次会议上", ["第十四届全国人民代表大会"]),  # the congress of a term
+        ("全国人民代表大会常务委员会审议通过。", ["全国人民代表大会常务委员会"]),
         # classes and titles, not bodies
         ("建设高水平研究型大学，新建全国重点实验室，提升实验室运行质效。", []),
         ("获批国家医学中心和国家区域医疗中心，建设国家技术创新中心。", []),
@@ -434,3 +437,12 @@ def test_a_clause_the_ner_takes_along_before_a_rule_body_is_left_out(nlp):
     along = doc.char_span(0, 8, label="ORG", alignment_mode="expand")
     got = rules.combine(doc, [along], mode="extend", model_labels=["ORG"])
     assert [s.text for s in got if s.label_ == "ORG"] == ["联合国"]
+
+
+def test_a_report_verb_the_ner_takes_along_before_a_rule_body_is_left_out(nlp):
+    rules = nlp.get_pipe("policy_entity_rules")
+    doc = nlp.make_doc("办结人大代表建议501件。")
+    along = doc.char_span(0, 4, label="ORG", alignment_mode="expand")
+    assert along.text == "办结人大"
+    got = rules.combine(doc, [along], mode="prefix", model_labels=["ORG"])
+    assert [s.text for s in got if s.label_ == "ORG"] == ["人大"]

@@ -24,6 +24,7 @@ from pipeline.sklearn_classifier import (
     word_ngrams,
 )
 from pipeline.train.sentence import (
+    _gold_cv_section,
     fit_classifier,
     gold_cross_validate,
     gold_units,
@@ -247,6 +248,13 @@ def test_gold_cross_validation_holds_out_one_folder_at_a_time(nlp):
     assert result["units"] == len(TRAIN) and result["folders"] == ["a", "b", "c"]
     assert {"weight_0", "weight_3", "rules"} <= set(result)
     assert 0.0 <= result["weight_3"]["pooled"]["macro_f1"] <= 1.0
+    by_folder = result["weight_3"]["pooled_by_folder"]
+    assert set(by_folder) == {"a", "b", "c"}
+    # the folders' accuracies, weighted by their sizes, give the pooled accuracy back
+    sizes = {name: len(units) for name, units in gold.items()}
+    pooled = sum(by_folder[name]["accuracy"] * sizes[name] for name in sizes) / len(TRAIN)
+    assert pooled == pytest.approx(result["weight_3"]["pooled"]["accuracy"], abs=1e-3)
+    assert "| a |" in _gold_cv_section({"gold_cross_validation": result})
 
 
 def test_hand_labels_never_come_from_the_measurement_sets():
