@@ -171,10 +171,11 @@ def test_examples_feed_nlp_evaluate(nlp, tmp_path):
      ("heldout3", ["prov2026-湖南省", "prov2026-黑龙江省"]), ("heldout4", ["prov2026-云南省", "prov2026-江西省"]),
      ("heldout5", ["prov2026-广西壮族自治区", "prov2026-青海省"]),
      ("heldout6", ["prov2026-内蒙古自治区", "prov2026-北京市"]),
-     ("heldout7", ["prov2026-上海市", "prov2026-新疆维吾尔自治区", "statecouncil-2024"])],
+     ("heldout7", ["prov2026-上海市", "prov2026-新疆维吾尔自治区", "statecouncil-2024"]),
+     ("heldout8", ["prov2026-安徽省", "prov2026-重庆市", "statecouncil-1997", "statecouncil-2021"])],
 )
 def test_the_committed_work_report_sets_are_valid(name, doc_ids):
-    """corpus/dev/{workreports,checkreports,heldout,…,heldout7}: every record checks out against its raw text
+    """corpus/dev/{workreports,checkreports,heldout,…,heldout8}: every record checks out against its raw text
     (load_gold validates offsets, texts, labels, order and coverage)."""
     from pathlib import Path
 

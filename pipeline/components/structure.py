@@ -31,6 +31,8 @@ if not Doc.has_extension("meta"):
     Doc.set_extension("meta", default=None)
 
 META_FIELDS = ("title", "issuer", "doc_number", "date")
+# A line that ends in an opening bracket or quote breaks off inside a sentence (…签订的《).
+_OPENERS = "《“（(‘「『【〈["
 _SALUTATION = re.compile(r"^(?:各位代表|各位委员|同志们)[：:，,]")
 _TITLE_HINT = re.compile(r"报告|工作总结|情况")
 
@@ -163,7 +165,7 @@ def _is_unmarked_heading(text, lines, line_idx, start, end, rules) -> bool:
     return (
         whole_line
         and len(unit_text) <= rules.unmarked_max
-        and unit_text[-1] not in END_MARKS + "：:，,"
+        and unit_text[-1] not in END_MARKS + "：:，,、" + _OPENERS
         and not _SALUTATION.match(unit_text)
     )
 

@@ -113,3 +113,12 @@ def test_a_licence_notice_starts_the_page_footer(nlp):
     assert [s.text for s in footer][:3] == ["本作品是中华人民共和国的", "法律", "、"]
     assert all(s._.is_chrome and s._.label == "other" for s in footer)
     assert not any(s._.is_chrome for s in doc.spans["units"] if s.end_char <= len(BODY))
+
+
+def test_a_line_that_breaks_off_at_an_opening_bracket_is_no_heading(nlp):
+    text = "一、推进祖国统一\n我们坚持一国两制。\n根据两国政府签订的《\n关于某问题的联合声明\n》，平稳过渡。\n"
+    doc = nlp(text)
+    units = {s.text: s for s in doc.spans["units"]}
+    assert not units["根据两国政府签订的《"]._.is_heading
+    assert not units["关于某问题的联合声明"]._.is_heading
+    assert units["》，平稳过渡。"]._.section == "一、推进祖国统一"
