@@ -462,6 +462,8 @@ class EntityRules(RuleComponent):
         if rule_start is None:
             return False
         before = [token.text for token in span.doc[span.start:rule_start]]
+        if before[0].startswith("驻"):  # stationed in: 驻豫 + 人民解放军 is no prefix of the name
+            return True
         if len(before) == 1:
             word = before[0]
             if ((word in self._common_words or len(word) == 1) and word not in self._places

@@ -11,12 +11,25 @@ class SectionStack:
     """Walks the units of a report in order. Each heading pops the headings at its level or
     below and pushes its own label; the context of a unit is the nearest label above it. A lower
     heading sets its own label only where no heading above set one, or when that label is one of
-    ``overrides`` (a 存在的问题 subsection inside a review)."""
+    ``overrides`` (a 存在的问题 subsection inside a review).
 
-    def __init__(self, sections: Iterable[tuple[str, re.Pattern]], overrides: Iterable[str]):
+    ``flow`` (``section_flow`` in headings.json) adds what the order of a work report implies:
+    a top-level heading that names no kind of content, after a review or a task section, opens
+    another task section (1997: 一、1996年国内工作的回顾, then 二、保持国民经济发展的良好势头 …);
+    and under a heading that names two periods (“十三五”时期发展成就和“十四五”时期主要目标任务) a
+    paragraph that opens with the later period turns its own paragraphs to the later label."""
+
+    def __init__(self, sections: Iterable[tuple[str, re.Pattern]], overrides: Iterable[str],
+                 flow: dict | None = None):
         self.sections = list(sections)
         self.overrides = set(overrides)
         self.stack: list[tuple[int, str | None, str | None]] = []  # level, label, label of its subsections
+        flow = flow or {}
+        self.period = re.compile(flow["period"]) if flow.get("period") else None
+        self.untitled_after = set(flow.get("untitled_top_after", ()))
+        self.untitled_label = flow.get("untitled_top_label")
+        self.last_top: str | None = None  # the label of the last top-level heading
+        self.later_period: str | None = None  # the later period named by the heading on top
 
     def heading_labels(self, heading_text: str) -> tuple[str | None, str | None]:
         """The label a heading sets (its first matching section pattern) and the label of the
@@ -34,10 +47,28 @@ class SectionStack:
             if self.stack and self.stack[-1][2]:  # the first subsection of a two-part heading
                 parent_level, _, later = self.stack[-1]
                 self.stack[-1] = (parent_level, later, None)
+        elif self.later_period and self.stack and self.stack[-1][2] and self._opens_with_later_period(text):
+            parent_level, _, later = self.stack[-1]
+            self.stack[-1] = (parent_level, later, None)
         context = next((label for _, label, _ in reversed(self.stack) if label), None)
         own, later = self.heading_labels(text) if level else (None, None)
+        if level == 1:
+            if own is None and self.untitled_label and self.last_top in self.untitled_after:
+                own = later = self.untitled_label
+            self.last_top = own
         if own and context and own not in self.overrides:
             own = None
         if level:
-            self.stack.append((level, own, later if own and later != own else None))
+            two_part = own and later != own
+            self.stack.append((level, own, later if two_part else None))
+            self.later_period = self._later_period(text) if two_part else None
         return own, context
+
+    def _later_period(self, heading_text: str) -> str | None:
+        if self.period is None:
+            return None
+        periods = [m.group(0).strip("“”\"") for m in self.period.finditer(heading_text)]
+        return periods[-1] if len(set(periods)) > 1 else None
+
+    def _opens_with_later_period(self, text: str) -> bool:
+        return text[:12].replace("“", "").replace("”", "").replace('"', "").startswith(self.later_period)

@@ -11,7 +11,7 @@ from spacy.tokens import Doc, Span
 from ..data_files import compile_pattern, pattern_search
 from ..errors import Errors
 from ..labels import OTHER, QUANTITY, SENTENCE_LABELS, UNITS_KEY
-from ..units import doc_text
+from ..units import CLOSERS, END_MARKS, doc_text
 from .base import RuleComponent
 from .sections import SectionStack
 
@@ -37,6 +37,16 @@ def cue_entry(entry) -> tuple[str, float, dict]:
         raise ValueError(Errors.E008.format(path="cues.json", reason=f"unknown cue option(s) {sorted(unknown)}; "
                                             f"known: {', '.join(CUE_OPTIONS)}"))
     return entry[0], float(entry[1]), options
+
+
+def _length_weighted(scores: list[dict[str, float] | None], texts: list[str]) -> dict[str, float] | None:
+    """The classifier's probabilities for a sentence cut into pieces: each piece's, weighted by its length."""
+    if any(s is None for s in scores):
+        return None
+    total = sum(len(t) for t in texts) or 1
+    labels = {label for s in scores for label in s}
+    return {label: sum(s.get(label, 0.0) * len(t) for s, t in zip(scores, texts, strict=True)) / total
+            for label in labels}
 
 
 def softmax(scores: dict[str, float]) -> dict[str, float]:
@@ -106,7 +116,7 @@ class SentenceRules(RuleComponent):
     def __call__(self, doc: Doc) -> Doc:
         if UNITS_KEY not in doc.spans:
             raise ValueError(Errors.E015.format(name="policy_structure"))
-        sections = SectionStack(self.sections, self.subheading_overrides)
+        sections = SectionStack(self.sections, self.subheading_overrides, self.data["headings"].get("section_flow"))
         text = doc_text(doc)
         # quantity[i]: QUANTITY tokens before token i, so a unit's count is one subtraction.
         flags = bytearray(len(doc))
@@ -116,21 +126,32 @@ class SentenceRules(RuleComponent):
                 flags[ent.start : ent.end] = b"\x01" * len(ent)
         quantity = list(accumulate(flags, initial=0))
         previous: tuple[int, str, float] | None = None  # paragraph, label and score of the last body unit
-        for span in doc.spans[UNITS_KEY]:
-            ext = span._  # one extension accessor per unit: each `span._` builds a new one
+        units = list(doc.spans[UNITS_KEY])
+        exts = [span._ for span in units]  # one extension accessor per unit: each `span._` builds a new one
+        texts = [text[span.start_char : span.end_char] for span in units]
+        ends = self._sentence_ends(exts, texts)
+        shared: dict[str, float] | None = None  # the scores of the sentence the current unit goes on with
+        for i, span in enumerate(units):
+            ext = exts[i]
             if ext.is_chrome:
                 self._set(ext, {label: (1.0 if label == OTHER else 0.0) for label in SENTENCE_LABELS})
                 continue
             level, paragraph = ext.heading_level, ext.paragraph
-            span_text = text[span.start_char : span.end_char]
-            own, context = sections.enter(span_text, level)
+            own, context = sections.enter(texts[i], level)
+            if shared is not None and i and ends[i - 1] == ends[i]:  # a later piece of a broken sentence
+                label, score = self._set(ext, shared)
+                previous = (paragraph, label, score)
+                continue
+            end = ends[i]
+            span_text = "".join(texts[i:end])
+            last = units[end - 1]
             if own:
                 scores = self.cue_scores(span_text, own, weight=self.heading_context_weight)
             else:
                 scores = self.cue_scores(span_text, context)
                 if (
                     context not in self.quantity_bonus.get("not_under", ())
-                    and quantity[span.end] > quantity[span.start]
+                    and quantity[last.end] > quantity[span.start]
                 ):
                     scores[self.quantity_bonus["label"]] += float(self.quantity_bonus["weight"])
                 if (
@@ -141,9 +162,29 @@ class SentenceRules(RuleComponent):
                     and previous[2] >= self.carry["min_score"]
                 ):
                     scores[self.carry["label"]] += float(self.carry["weight"])
-            label, score = self._set(ext, self.combine(scores, ext.clf_scores, has_context=bool(own or context)))
+            clf = ext.clf_scores if end == i + 1 else _length_weighted([e.clf_scores for e in exts[i:end]], texts[i:end])
+            probs = self.combine(scores, clf, has_context=bool(own or context))
+            label, score = self._set(ext, probs)
+            shared = probs if end > i + 1 else None
             previous = (paragraph, label, score)
         return doc
+
+    @staticmethod
+    def _sentence_ends(exts, texts: list[str]) -> list[int]:
+        """For each unit, the index after the last unit of its sentence. A page that breaks its lines
+        inside sentences (the Wikisource State Council reports, at every link) cuts one sentence into
+        several units (推动 | 区域全面经济伙伴关系协定 | （RCEP）生效实施…。); they share a paragraph and
+        every piece but the last lacks an end mark. The pieces are labelled as one sentence."""
+        ends = list(range(1, len(texts) + 1))
+        for i in range(len(texts) - 2, -1, -1):
+            ext, nxt = exts[i], exts[i + 1]
+            if (
+                not ext.is_chrome and not nxt.is_chrome and not ext.heading_level and not nxt.heading_level
+                and ext.paragraph == nxt.paragraph
+                and texts[i].rstrip(CLOSERS)[-1:] not in END_MARKS
+            ):
+                ends[i] = ends[i + 1]
+        return ends
 
     def combine(
         self, rule_scores: dict[str, float], clf: dict[str, float] | None, *, has_context: bool = False

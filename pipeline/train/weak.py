@@ -68,6 +68,7 @@ class LabellingFunctions:
         if sections is None:
             sections = load_json("headings.json")["sections"]
         self.sections = [(s["label"], re.compile(s["pattern"])) for s in sections]
+        self.flow = load_json("headings.json").get("section_flow")
         # The tagger's own rule for which subheadings may override the section above them.
         self.overrides = tuple(load_json("cues.json")["subheading_overrides"])
 
@@ -77,7 +78,7 @@ class LabellingFunctions:
     def label_doc(self, doc, doc_id: str) -> list[WeakUnit]:
         """Vote on every unit of a processed Doc (structure component required)."""
         units: list[WeakUnit] = []
-        sections = SectionStack(self.sections, self.overrides)
+        sections = SectionStack(self.sections, self.overrides, self.flow)
         problem_paragraph: int | None = None
         problem_units = 0
         for span in doc.spans[UNITS_KEY]:

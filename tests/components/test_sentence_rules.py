@@ -233,3 +233,36 @@ def test_gaps_in_the_problem_paragraph(units_of, text):
     review = "一、2025年工作回顾\n全年完成投资1万亿元。\n"
     gaps = "同时我们也清醒看到，发展中还存在一些困难和问题。科技创新能力还不强。"
     assert labels(units_of, review + gaps + text + "\n")[text] == "problem"
+
+
+def test_an_untitled_top_level_section_after_the_review_is_a_task_section(units_of):
+    text = (
+        "一、1996年工作的回顾\n全年完成投资1万亿元。\n"
+        "二、保持国民经济发展的良好势头\n加强农业基础地位，建立水利建设基金。\n"
+    )
+    got = labels(units_of, text)
+    assert got["二、保持国民经济发展的良好势头"] == "plan"
+    assert got["加强农业基础地位，建立水利建设基金。"] == "plan"
+
+
+def test_under_a_heading_of_two_periods_the_later_period_turns_its_paragraphs(units_of):
+    text = (
+        "二、“十三五”时期发展成就和“十四五”时期主要目标任务\n"
+        "“十三五”时期，经济实力跃上新台阶，完成投资50万亿元。\n"
+        "“十四五”时期是开启新征程的第一个五年。\n"
+        "建立扩大内需的有效制度，全面促进消费。\n"
+    )
+    got = labels(units_of, text)
+    assert got["“十三五”时期，经济实力跃上新台阶，完成投资50万亿元。"] == "achievement"
+    assert got["建立扩大内需的有效制度，全面促进消费。"] == "plan"
+
+
+def test_the_pieces_of_a_sentence_broken_over_lines_share_its_label(units_of):
+    text = (
+        "二、“十四五”时期主要目标任务\n"
+        "根据《\n中共中央关于制定国民经济和社会发展第十四个五年规划的建议\n》，国务院编制了《\n"
+        "国民经济和社会发展第十四个五年规划纲要（草案）\n》，提请大会审查。\n"
+    )
+    pieces = [t for t, _, heading, _ in units_of(text) if not heading]
+    assert len(pieces) == 5
+    assert {label for t, label, heading, _ in units_of(text) if not heading} == {"responsibility"}
