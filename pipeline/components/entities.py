@@ -168,6 +168,7 @@ class EntityRules(RuleComponent):
         self._title_words = tuple(org["title_words"])
         self._common_words = frozenset(org["common_words"].split())
         self._fused_area = frozenset(org["fused_area"])
+        self._fused_area_heads = frozenset(org.get("fused_area_heads", ()))
         self._verbs = frozenset(org["verbs"].split()) | frozenset(org.get("report_verbs", ()))
         topic = org["lab_topic"]
         self._topic_endings = tuple(topic["endings"])
@@ -411,7 +412,7 @@ class EntityRules(RuleComponent):
         """``(common word, area)`` when ``word`` is one of ``common_words`` + an area of
         ``fused_area`` (组建省, 推动市)."""
         head, area = word[:-1], word[-1:]
-        if area in self._fused_area and head in self._common_words:
+        if area in self._fused_area and (head in self._common_words or head in self._fused_area_heads):
             return head, area
         return None
 

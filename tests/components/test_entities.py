@@ -190,6 +190,9 @@ def test_firms_listed_before_a_leading_firm_phrase(ents_of, text, orgs):
         ("今年是中国共产党成立105周年。", ["中国共产党"]),  # two words of the segmenter
         ("——2024年3月5日在第十四届全国人民代表大会第二次会议上", ["第十四届全国人民代表大会"]),  # the congress of a term
         ("全国人民代表大会常务委员会审议通过。", ["全国人民代表大会常务委员会"]),
+        ("主动请市政协民主监督。", ["市政协"]),  # 请市 is cut: 请 | 市
+        ("认真办好人大代表建议。", ["人大"]),  # 办 | 好 are no part of the name
+        ("确保国家开好局。", []),
         # classes and titles, not bodies
         ("建设高水平研究型大学，新建全国重点实验室，提升实验室运行质效。", []),
         ("获批国家医学中心和国家区域医疗中心，建设国家技术创新中心。", []),
