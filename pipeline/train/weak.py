@@ -65,10 +65,11 @@ class LabellingFunctions:
         self.patterns = {
             label: [re.compile(p) for p in pats] for label, pats in self.config["patterns"].items()
         }
+        headings = load_json("headings.json")
         if sections is None:
-            sections = load_json("headings.json")["sections"]
+            sections = headings["sections"]
         self.sections = [(s["label"], re.compile(s["pattern"])) for s in sections]
-        self.flow = load_json("headings.json").get("section_flow")
+        self.flow = headings.get("section_flow")
         # The tagger's own rule for which subheadings may override the section above them.
         self.overrides = tuple(load_json("cues.json")["subheading_overrides"])
 
