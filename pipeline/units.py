@@ -7,6 +7,7 @@ brackets right after the end mark stay with it; surrounding whitespace is not pa
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from weakref import WeakKeyDictionary
 
@@ -16,6 +17,12 @@ END_MARKS = "。！？；!?;"
 CLOSERS = "”’」』）)】》〉>\"'"
 _LINE = re.compile(r"[^\n\r]+")
 _END = re.compile(rf"[{re.escape(END_MARKS)}]+[{re.escape(CLOSERS)}]*")
+
+
+def is_blank(text: str) -> bool:
+    """Whether a text shows nothing: only white space and format characters (a line holding just a
+    zero-width space, as some Wikisource pages have between paragraphs)."""
+    return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in text)
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int] | None:

@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.units import doc_text, iter_chunks, split_units, unit_tokens, units_tokens
+from pipeline.units import doc_text, is_blank, iter_chunks, split_units, unit_tokens, units_tokens
 
 
 def texts(text):
@@ -57,3 +57,8 @@ def test_doc_arrays_give_the_same_texts_and_tokens(nlp):
 def test_the_tokenizer_hands_over_the_text_it_cut(nlp, text):
     doc = nlp.make_doc(text)
     assert doc_text(doc) == doc.text == text
+
+
+def test_a_text_of_white_space_and_format_characters_is_blank():
+    assert is_blank("\u200b") and is_blank(" \ufeff\u200d\u3000")
+    assert not is_blank("\u200b。") and not is_blank("一")

@@ -11,7 +11,7 @@ from spacy.tokens import Doc, Span
 from ..data_files import compile_pattern, pattern_search
 from ..errors import Errors
 from ..labels import OTHER, QUANTITY, SENTENCE_LABELS, UNITS_KEY
-from ..units import CLOSERS, END_MARKS, doc_text
+from ..units import CLOSERS, END_MARKS, doc_text, is_blank
 from .base import RuleComponent
 from .sections import SectionStack
 
@@ -176,14 +176,20 @@ class SentenceRules(RuleComponent):
         several units (推动 | 区域全面经济伙伴关系协定 | （RCEP）生效实施…。); they share a paragraph and
         every piece but the last lacks an end mark. The pieces are labelled as one sentence."""
         ends = list(range(1, len(texts) + 1))
-        for i in range(len(texts) - 2, -1, -1):
-            ext, nxt = exts[i], exts[i + 1]
-            if (
-                not ext.is_chrome and not nxt.is_chrome and not ext.heading_level and not nxt.heading_level
-                and ext.paragraph == nxt.paragraph
-                and texts[i].rstrip(CLOSERS)[-1:] not in END_MARKS
-            ):
-                ends[i] = ends[i + 1]
+        following = None  # index of the next unit that is not blank
+        for i in range(len(texts) - 1, -1, -1):
+            if is_blank(texts[i]):  # a line of a zero-width space between two pieces does not part them
+                continue
+            ext = exts[i]
+            if following is not None:
+                nxt = exts[following]
+                if (
+                    not ext.is_chrome and not nxt.is_chrome and not ext.heading_level and not nxt.heading_level
+                    and ext.paragraph == nxt.paragraph
+                    and texts[i].rstrip(CLOSERS)[-1:] not in END_MARKS
+                ):
+                    ends[i : following] = [ends[following]] * (following - i)
+            following = i
         return ends
 
     def combine(

@@ -12,7 +12,7 @@ from spacy.tokens import Doc, Span
 
 from ..data_files import compile_pattern
 from ..labels import UNITS_KEY
-from ..units import CLOSERS, END_MARKS, doc_text, split_units
+from ..units import CLOSERS, END_MARKS, doc_text, is_blank, split_units
 from .base import RuleComponent
 
 for _name, _default in (
@@ -117,19 +117,25 @@ def analyse(text: str, rules: StructureRules) -> tuple[list[UnitInfo], dict[str,
     stack: list[tuple[int, str]] = []
     line_idx = 0
     paragraph = 0
+    last_shown: UnitInfo | None = None  # the last unit that is not blank
     for start, end in split_units(text):
         new_line = False
         while line_idx + 1 < len(line_starts) and line_starts[line_idx + 1] <= start:
             line_idx += 1
             new_line = True
+        unit_text = text[start:end]
+        if is_blank(unit_text):
+            # Shows nothing, so it is chrome, and the lines around it read as if it were not there.
+            units.append(UnitInfo(start, end, line_idx, line_idx, is_chrome=True, section=units[-1].section if units else ""))
+            continue
         # A line that goes on with the sentence the line above left open (a page that broke its
         # lines inside sentences, as the Wikisource reports do at every link) is neither a
         # heading nor a new paragraph.
-        continues = bool(new_line and units and _is_open(units[-1], text))
+        continues = bool(new_line and last_shown and _is_open(last_shown, text))
         if not continues and (new_line or not units):
             paragraph = line_idx
         unit = UnitInfo(start, end, line_idx, paragraph)
-        unit_text = text[start:end]
+        last_shown = unit
         if line_idx < body_line or line_idx >= body_end:
             unit.is_chrome = True
         else:

@@ -106,6 +106,19 @@ def test_a_line_that_goes_on_with_an_open_sentence_is_no_heading(nlp):
     assert units["一些地方财政收支矛盾较大。"]._.section == "一、过去一年工作回顾 > 存在的问题"
 
 
+def test_a_line_that_shows_nothing_is_chrome_and_does_not_part_a_sentence(nlp):
+    # Some Wikisource pages put a line holding only a zero-width space inside a paragraph.
+    text = "一、过去一年工作回顾\n我们坚持稳中求进。过去一年，在新\n\u200b\n冠肺炎疫情冲击下，经济恢复增长。\n"
+    doc = nlp(text)
+    units = doc.spans["units"]
+    blank = next(s for s in units if s.text == "\u200b")
+    assert blank._.is_chrome and blank._.label == "other"
+    before, after = (next(s for s in units if s.text.startswith(p)) for p in ("过去一年，在新", "冠肺炎"))
+    assert not after._.is_heading
+    assert after._.paragraph == before._.paragraph
+    assert before._.label == after._.label and before._.scores == after._.scores
+
+
 def test_a_licence_notice_starts_the_page_footer(nlp):
     notice = "本作品是中华人民共和国的\n法律\n、\n法规\n，国家机关的决议。\nPublic domain\nfalse\n"
     doc = nlp(BODY + "\n\n" + notice)
