@@ -92,6 +92,10 @@ class SentenceRules(RuleComponent):
             True: float(weights["with_context"]),
             False: float(weights["without_context"]),
         }
+        self.classifier_confident = {
+            label: (float(entry["min_prob"]), float(entry["weight"]))
+            for label, entry in cues.get("classifier_confident", {}).items()
+        }
         self.combination = cues.get("combination", "pooled")
         if self.combination not in COMBINATIONS:
             raise ValueError(Errors.E018.format(value=self.combination, allowed=", ".join(COMBINATIONS)))
@@ -207,7 +211,12 @@ class SentenceRules(RuleComponent):
         if self.combination == "classifier":
             return softmax(log_clf)
         weight = self.classifier_weight[has_context]
-        return softmax({label: rule_scores[label] + weight * log_clf[label] for label in SENTENCE_LABELS})
+        pooled = {label: rule_scores[label] + weight * log_clf[label] for label in SENTENCE_LABELS}
+        if has_context:
+            for label, (min_prob, bonus) in self.classifier_confident.items():
+                if clf.get(label, 0.0) >= min_prob:
+                    pooled[label] += bonus
+        return softmax(pooled)
 
     @staticmethod
     def _set(ext, probs: dict[str, float]) -> tuple[str, float]:

@@ -266,3 +266,51 @@ def test_the_pieces_of_a_sentence_broken_over_lines_share_its_label(units_of):
     pieces = [label for _, label, heading, _ in units_of(text) if not heading]
     assert len(pieces) == 5
     assert set(pieces) == {"responsibility"}
+
+
+def test_a_closing_section_is_other(units_of):
+    text = (
+        "七、关于外交工作\n我们将继续奉行独立自主的和平外交政策。\n"
+        "结束语\n各位代表！\n让我们在党中央领导下，把建设有中国特色社会主义事业全面推向二十一世纪！\n"
+    )
+    got = {t: (label, heading, section) for t, label, heading, section in units_of(text)}
+    assert got["结束语"] == ("other", True, "结束语")  # a top-level heading, not a subsection of 七、
+    assert got["各位代表！"][0] == "other"
+    assert got["让我们在党中央领导下，把建设有中国特色社会主义事业全面推向二十一世纪！"][0] == "other"
+    assert got["我们将继续奉行独立自主的和平外交政策。"][0] == "plan"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("过去一年，我国发展面临多重困难和严峻挑战。", "problem"),
+        ("从国际看，世界经济复苏乏力，外部环境更加严峻。", "problem"),
+        ("受全球贸易萎缩影响，进出口总额出现下降，预期增长目标未能实现。", "problem"),
+        ("回顾过去一年，成绩来之不易。", "other"),
+        ("这些成绩，是在极为复杂严峻的国际环境中取得的。", "other"),
+        ("面对多重困难挑战，我们迎难而上，全年完成投资1万亿元。", "achievement"),  # difficulties met, then results
+    ],
+)
+def test_how_a_review_frames_its_year(units_of, text, expected):
+    assert labels(units_of, f"一、2025年工作回顾\n{text}\n")[text] == expected
+
+
+def test_a_target_year_opens_a_plan(units_of):
+    text = "到2030年，常住人口城镇化率达到70%。"
+    assert labels(units_of, f"二、“十五五”时期主要目标\n{text}\n")[text] == "plan"
+
+
+def test_a_confident_classifier_adds_its_label_under_a_heading(nlp, tmp_path):
+    rule_scores = {"responsibility": 0.0, "achievement": 2.3, "problem": 0.0, "plan": 0.0, "other": -0.5}
+    sure = {"achievement": 0.08, "plan": 0.02, "problem": 0.88, "other": 0.02}
+    unsure = {"achievement": 0.45, "plan": 0.05, "problem": 0.45, "other": 0.05}
+
+    def winner(rules, clf, has_context):
+        pooled = rules.combine(rule_scores, clf, has_context=has_context)
+        return max(pooled, key=pooled.get)
+
+    rules = nlp.get_pipe("policy_sentence_rules")
+    assert winner(rules, sure, True) == "problem"
+    assert winner(rules, unsure, True) == "achievement"
+    off = rules_with_cues(tmp_path, lambda cues: cues.update(classifier_confident={}))
+    assert winner(off, sure, True) == "achievement"  # without the bonus the section's label holds
