@@ -193,6 +193,11 @@ def test_firms_listed_before_a_leading_firm_phrase(ents_of, text, orgs):
         ("主动请市政协民主监督。", ["市政协"]),  # 请市 is cut: 请 | 市
         ("认真办好人大代表建议。", ["人大"]),  # 办 | 好 are no part of the name
         ("确保国家开好局。", []),
+        # the state's own organs, which the segmenter cuts into two words (中央 | 政府, 海关 | 总署)
+        ("今年中央政府投资总额9080亿元，由财政部代理发行。", ["中央政府", "财政部"]),
+        ("最高法、海关总署等数据中心建成，获应急管理部表扬。", ["最高法", "海关总署", "应急管理部"]),
+        ("加强人民武装警察部队建设，支持新疆生产建设兵团发展。", ["人民武装警察部队", "新疆生产建设兵团"]),
+        ("推动教育部云南高等研究院建设。", ["教育部云南高等研究院"]),  # a longer name keeps its start
         # classes and titles, not bodies
         ("建设高水平研究型大学，新建全国重点实验室，提升实验室运行质效。", []),
         ("获批国家医学中心和国家区域医疗中心，建设国家技术创新中心。", []),
