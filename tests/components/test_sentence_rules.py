@@ -173,6 +173,10 @@ def test_drafting_the_plan_outline_is_responsibility_under_a_task_heading(units_
         ("民营经济是推进现代化的重要力量。", "二、2026年重点工作"),  # a statement of principle
         ("从根本上说，推动发展要靠创新。", "二、2026年重点工作"),
         ("我省消费还有很大提升空间。", "二、2026年重点工作"),
+        ("过去一年的成就来之不易。", "一、2025年工作回顾"),
+        ("过去一年取得的成绩，是党中央统揽全局、科学决策的结果。", "一、2025年工作回顾"),
+        ("这些成就，标志着我们迈出新的坚实步伐。", "一、2025年工作回顾"),
+        ("城镇化是现代化的必由之路，是最大的内需潜力所在。", "二、2026年重点工作"),  # a maxim with a comma
     ],
 )
 def test_rhetoric_is_other_inside_review_and_task_sections(units_of, text, section):
@@ -187,6 +191,7 @@ def test_rhetoric_is_other_inside_review_and_task_sections(units_of, text, secti
         ("推进产学研结合，培育创新型企业。", "plan"),  # nor is one of seven characters a clause
         ("今年是实施规划的开局之年。", "plan"),  # a year framed in a task section is no statement of principle
         ("全省粮食产量是历史最高水平，达到600亿斤。", "achievement"),  # a copula with a comma reports
+        ("“十五五”时期是基本实现现代化夯实基础的关键时期。", "plan"),  # framing the coming period
     ],
 )
 def test_rhetoric_cues_leave_reports_and_tasks_alone(units_of, text, expected):
