@@ -35,6 +35,7 @@ META_FIELDS = ("title", "issuer", "doc_number", "date")
 _OPENERS = "《“（(‘「『【〈["
 _SALUTATION = re.compile(r"^(?:各位代表|各位委员|同志们)[：:，,]")
 _TITLE_HINT = re.compile(r"报告|工作总结|情况")
+UNMARKED_LEVEL = 5  # below every marked level
 
 
 @dataclass
@@ -58,6 +59,7 @@ class StructureRules:
             for entry in headings["levels"]
         ]
         self.unmarked_max = int(headings["unmarked_heading"]["max_chars"])
+        self.sections = [compile_pattern(entry["pattern"], headings_path) for entry in headings["sections"]]
         self.chrome = [compile_pattern(p, chrome_path) for p in chrome["line_patterns"]]
         self.footer_starts = [compile_pattern(p, chrome_path) for p in chrome.get("footer_start_patterns", ())]
         self.header_max_lines = int(chrome["header_max_lines"])
@@ -114,7 +116,7 @@ def analyse(text: str, rules: StructureRules) -> tuple[list[UnitInfo], dict[str,
 
     line_starts = [a for a, _ in lines]
     units: list[UnitInfo] = []
-    stack: list[tuple[int, str]] = []
+    stack: list[tuple[int, str, bool]] = []  # level, text, whether it had no marker
     line_idx = 0
     paragraph = 0
     last_shown: UnitInfo | None = None  # the last unit that is not blank
@@ -145,12 +147,24 @@ def analyse(text: str, rules: StructureRules) -> tuple[list[UnitInfo], dict[str,
                 and not continues
                 and _is_unmarked_heading(text, lines, line_idx, start, end, rules)
             ):
-                unit.heading_level = 5
+                unit.heading_level = UNMARKED_LEVEL
+        if (
+            unit.heading_level == UNMARKED_LEVEL
+            and all(unmarked for *_, unmarked in stack)
+            and any(p.search(unit_text) for p in rules.sections)
+        ):
+            # A section title without a marker while no marked heading is open (过去五年的回顾 |
+            # 今后五年的主要任务 above （一）关于经济建设, in reports that number only their
+            # subsections) is a top-level heading: the marked ones below stay inside it.
+            unit.heading_level = 1
+            promoted = True
+        else:
+            promoted = unit.heading_level == UNMARKED_LEVEL
         if unit.heading_level:
             while stack and stack[-1][0] >= unit.heading_level:
                 stack.pop()
-            stack.append((unit.heading_level, unit_text))
-        unit.section = " > ".join(t for _, t in stack)
+            stack.append((unit.heading_level, unit_text, promoted))
+        unit.section = " > ".join(t for _, t, _ in stack)
         units.append(unit)
     return units, meta
 

@@ -135,3 +135,18 @@ def test_a_line_that_breaks_off_at_an_opening_bracket_is_no_heading(nlp):
     assert not units["根据两国政府签订的《"]._.is_heading
     assert not units["关于某问题的联合声明"]._.is_heading
     assert units["》，平稳过渡。"]._.section == "一、推进祖国统一"
+
+
+def test_an_unmarked_section_title_above_numbered_subsections_is_top_level(nlp):
+    text = (
+        "各位代表：\n过去五年的回顾\n五年来，国民经济稳定增长。\n"
+        "今后五年的主要任务\n（一）关于经济建设\n大力提高经济效益。\n（二）关于经济体制改革\n改革计划体制。\n"
+    )
+    doc = nlp(text)
+    units = {s.text: s for s in doc.spans["units"]}
+    assert units["今后五年的主要任务"]._.heading_level == 1
+    assert units["改革计划体制。"]._.section == "今后五年的主要任务 > （二）关于经济体制改革"
+    assert units["改革计划体制。"]._.label == "plan"
+    # once a marked heading is open, an unmarked line stays the lowest level
+    marked = nlp("一、2025年工作回顾\n（一）稳增长\n主要做法\n全年完成投资1万亿元。\n")
+    assert [s._.heading_level for s in marked.spans["units"]][:3] == [1, 2, 5]
