@@ -148,22 +148,20 @@ def analyse(text: str, rules: StructureRules) -> tuple[list[UnitInfo], dict[str,
                 and _is_unmarked_heading(text, lines, line_idx, start, end, rules)
             ):
                 unit.heading_level = UNMARKED_LEVEL
+        unmarked = unit.heading_level == UNMARKED_LEVEL
         if (
-            unit.heading_level == UNMARKED_LEVEL
-            and all(unmarked for *_, unmarked in stack)
+            unmarked
+            and all(open_unmarked for *_, open_unmarked in stack)
             and any(p.search(unit_text) for p in rules.sections)
         ):
             # A section title without a marker while no marked heading is open (过去五年的回顾 |
             # 今后五年的主要任务 above （一）关于经济建设, in reports that number only their
             # subsections) is a top-level heading: the marked ones below stay inside it.
             unit.heading_level = 1
-            promoted = True
-        else:
-            promoted = unit.heading_level == UNMARKED_LEVEL
         if unit.heading_level:
             while stack and stack[-1][0] >= unit.heading_level:
                 stack.pop()
-            stack.append((unit.heading_level, unit_text, promoted))
+            stack.append((unit.heading_level, unit_text, unmarked))
         unit.section = " > ".join(t for _, t, _ in stack)
         units.append(unit)
     return units, meta
