@@ -173,10 +173,11 @@ def test_examples_feed_nlp_evaluate(nlp, tmp_path):
      ("heldout6", ["prov2026-内蒙古自治区", "prov2026-北京市"]),
      ("heldout7", ["prov2026-上海市", "prov2026-新疆维吾尔自治区", "statecouncil-2024"]),
      ("heldout8", ["prov2026-安徽省", "prov2026-重庆市", "statecouncil-1997", "statecouncil-2021"]),
-     ("heldout9", ["prov2026-宁夏回族自治区", "statecouncil-2009", "statecouncil-2016"])],
+     ("heldout9", ["prov2026-宁夏回族自治区", "statecouncil-2009", "statecouncil-2016"]),
+     ("heldout10", ["prov2026-广东省", "prov2026-海南省", "statecouncil-1992"])],
 )
 def test_the_committed_work_report_sets_are_valid(name, doc_ids):
-    """corpus/dev/{workreports,checkreports,heldout,…,heldout9}: every record checks out against its raw text
+    """corpus/dev/{workreports,checkreports,heldout,…,heldout10}: every record checks out against its raw text
     (load_gold validates offsets, texts, labels, order and coverage)."""
     from pathlib import Path
 
