@@ -17,7 +17,9 @@ class SectionStack:
     a top-level heading that names no kind of content, after a review or a task section, opens
     another task section (1997: 一、1996年国内工作的回顾, then 二、保持国民经济发展的良好势头 …);
     and under a heading that names two periods (“十三五”时期发展成就和“十四五”时期主要目标任务) a
-    paragraph that opens with the later period turns its own paragraphs to the later label."""
+    paragraph that opens with the later period turns its own paragraphs to the later label; in a
+    review, a sentence that announces the lessons drawn (有以下几点体会) turns the rest of the
+    section to the lessons' label."""
 
     def __init__(self, sections: Iterable[tuple[str, re.Pattern]], overrides: Iterable[str],
                  flow: dict | None = None):
@@ -30,6 +32,11 @@ class SectionStack:
         self.untitled_label = flow.get("untitled_top_label")
         self.last_top: str | None = None  # the label of the last top-level heading
         self.later_period: str | None = None  # the later period named by the heading on top
+        lessons = flow.get("lessons") or {}
+        self.lessons = re.compile(lessons["pattern"]) if lessons.get("pattern") else None
+        self.lessons_under = set(lessons.get("under", ()))
+        self.lessons_label = lessons.get("label")
+        self.lessons_without_context = bool(lessons.get("without_context"))
 
     def heading_labels(self, heading_text: str) -> tuple[str | None, str | None]:
         """The label a heading sets (its first matching section pattern) and the label of the
@@ -50,6 +57,8 @@ class SectionStack:
         elif self.later_period and self.stack and self.stack[-1][2] and self._opens_with_later_period(text):
             parent_level, _, later = self.stack[-1]
             self.stack[-1] = (parent_level, later, None)
+        if not level and self.lessons is not None and self.lessons.search(text):
+            self._turn_to_lessons()
         context = next((label for _, label, _ in reversed(self.stack) if label), None)
         own, later = self.heading_labels(text) if level else (None, None)
         if level == 1:
@@ -63,6 +72,18 @@ class SectionStack:
             self.stack.append((level, own, later if two_part else None))
             self.later_period = self._later_period(text) if two_part else None
         return own, context
+
+    def _turn_to_lessons(self) -> None:
+        """The nearest heading that sets a label, if it is a review's, sets the lessons' label from
+        here on; with none that sets a label (一、关于过去五年的政府工作), the top-level one does."""
+        for k in range(len(self.stack) - 1, -1, -1):
+            level, label, _ = self.stack[k]
+            if label:
+                if label in self.lessons_under:
+                    self.stack[k] = (level, self.lessons_label, None)
+                return
+        if self.stack and self.lessons_without_context:
+            self.stack[0] = (self.stack[0][0], self.lessons_label, None)
 
     def _later_period(self, heading_text: str) -> str | None:
         if self.period is None:

@@ -319,3 +319,55 @@ def test_a_confident_classifier_adds_its_label_under_a_heading(nlp, tmp_path):
     assert winner(rules, unsure, True) == "achievement"
     off = rules_with_cues(tmp_path, lambda cues: cues.update(classifier_confident={}))
     assert winner(off, sure, True) == "achievement"  # without the bonus the section's label holds
+
+
+
+def section_contexts(nlp, lines):
+    """(text, context) per line, given as (text, heading level), from the tagger's SectionStack."""
+    from pipeline.components.sections import SectionStack
+
+    rules = nlp.get_pipe("policy_sentence_rules")
+    stack = SectionStack(rules.sections, rules.subheading_overrides, rules.data["headings"].get("section_flow"))
+    return {text: stack.enter(text, level)[1] for text, level in lines}
+
+
+def test_the_lessons_a_review_announces_turn_the_rest_of_it_to_other(nlp):
+    got = section_contexts(nlp, [
+        ("一、1997年工作的回顾", 1), ("全年完成投资1万亿元。", 0), ("回顾五年的工作，我们有以下几点体会：", 0),
+        ("坚持两手抓，两手都要硬。", 0), ("二、1998年的主要任务", 1), ("加强农业基础地位。", 0),
+    ])
+    assert got["全年完成投资1万亿元。"] == "achievement"
+    assert got["回顾五年的工作，我们有以下几点体会："] == "other"
+    assert got["坚持两手抓，两手都要硬。"] == "other"
+    assert got["加强农业基础地位。"] == "plan"
+
+
+def test_lessons_turn_an_untitled_first_section_but_not_a_task_section(nlp):
+    untitled = section_contexts(nlp, [
+        ("一、关于过去五年的政府工作", 1), ("各位代表！回顾过去五年，我们有以下几点体会：", 0), ("坚持两手抓。", 0),
+    ])
+    assert untitled["坚持两手抓。"] == "other"
+    tasks = section_contexts(nlp, [
+        ("三、2026年重点工作", 1), ("做好今年工作，要把握住以下几点要点：", 0), ("坚持稳中求进。", 0),
+    ])
+    assert tasks["坚持稳中求进。"] == "plan"
+
+
+def test_the_notes_after_a_report_are_other(units_of):
+    text = (
+        "四、加强政府自身建设\n推进依法行政，建设法治政府。\n注释\n"
+        "［1］两库：\n水库、粮库。\n"
+    )
+    got = labels(units_of, text)
+    assert got["推进依法行政，建设法治政府。"] == "plan"
+    notes = ("注释", "［1］两库：", "水库、粮库。")
+    assert {got[t] for t in notes} == {"other"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["１９９１年是我国执行“八五”计划的第一年，也是继续进行治理整顿的第三年。",
+     "我们取得的一切成就从根本上说都是由于贯彻执行了党的基本路线。"],
+)
+def test_a_review_characterising_its_year_or_its_results_is_other(units_of, text):
+    assert labels(units_of, f"一、1991年工作的回顾\n全年完成投资1万亿元。\n{text}\n")[text] == "other"
