@@ -148,7 +148,7 @@ def gold_cross_validate(weak: list[WeakUnit], gold: dict[str, list[WeakUnit]], *
                 model = fit_classifier(weak, others, params=params, gold_weight=weight)
             _predict_into(predicted, model, held_out, rows, tagger)
         result[f"weight_{weight:g}"] = {name: _scores(y, predicted[name], labels) for name in ("classifier", "pooled")}
-        # One folder can be a genre of its own (the State Council reports of heldout7, heldout8 and heldout9).
+        # One folder can be a genre of its own (the State Council reports of heldout7 to heldout10).
         result[f"weight_{weight:g}"]["pooled_by_folder"] = {
             folder: _folder_scores(y[rows], predicted["pooled"][rows], labels) for folder, rows in folder_rows.items()
         }

@@ -29,9 +29,9 @@ CORPUS_DIR = Path(__file__).resolve().parent.parent.parent / "corpus"
 # Annotated work reports (corpus/dev/<folder>/gold) whose hand labels the sentence classifier learns
 # from (the ner only when asked: ner.run_training(gold_folders=...)). The seed gold (corpus/gold) and
 # corpus/dev/heldout6 are never among them: they stay the measurements nothing was trained on.
-# heldout7, heldout8 and heldout9 hold the five State Council reports with hand labels.
+# heldout7, heldout8, heldout9 and heldout10 hold the six State Council reports with hand labels.
 GOLD_TRAINING_FOLDERS = ("workreports", "checkreports", "heldout", "heldout2", "heldout3", "heldout4", "heldout5",
-                         "heldout7", "heldout8", "heldout9")
+                         "heldout7", "heldout8", "heldout9", "heldout10")
 
 
 def annotated_doc_ids(corpus_dir: Path = CORPUS_DIR) -> frozenset[str]:
