@@ -371,3 +371,11 @@ def test_the_notes_after_a_report_are_other(units_of):
 )
 def test_a_review_characterising_its_year_or_its_results_is_other(units_of, text):
     assert labels(units_of, f"一、1991年工作的回顾\n全年完成投资1万亿元。\n{text}\n")[text] == "other"
+
+
+def test_a_glossary_title_is_top_level_so_its_numbered_entries_stay_inside(units_of):
+    text = "四、加强政府自身建设\n推进依法行政。\n名词解释\n1.“两库”：\n指水库、粮库。\n"
+    got = {t: (label, section) for t, label, _, section in units_of(text)}
+    assert got["名词解释"] == ("other", "名词解释")
+    assert got["1.“两库”："][1] == "名词解释 > 1.“两库”："
+    assert got["指水库、粮库。"][0] == "other"
