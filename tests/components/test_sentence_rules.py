@@ -379,3 +379,14 @@ def test_a_glossary_title_is_top_level_so_its_numbered_entries_stay_inside(units
     assert got["名词解释"] == ("other", "名词解释")
     assert got["1.“两库”："][1] == "名词解释 > 1.“两库”："
     assert got["指水库、粮库。"][0] == "other"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("去年由于各方面的努力，人口出生率有所降低。", "achievement"),
+     ("经过海峡两岸人民的共同努力，去年两岸关系发生了新的变化。", "achievement"),
+     ("争取经过几年努力，取得明显成效。", "plan"),
+     ("通过持续不断的努力，尽快扭转收入分配差距扩大趋势。", "plan")],
+)
+def test_a_result_reached_through_effort_in_a_task_section(units_of, text, expected):
+    assert labels(units_of, f"二、今年的主要任务\n{text}\n")[text] == expected
