@@ -418,10 +418,11 @@ class EntityRules(RuleComponent):
 
     def __call__(self, doc: Doc) -> Doc:
         if self.merge == "off":
-            doc.ents = self.find(doc)
+            doc.ents = _join_adjacent_orgs(self.find(doc))
         else:
             self.split_fused_words(doc)  # before the ner's spans are read: a split shifts token offsets
-            doc.ents = self.combine(doc, list(doc.ents), mode=self.merge, model_labels=self.model_labels)
+            doc.ents = _join_adjacent_orgs(
+                self.combine(doc, list(doc.ents), mode=self.merge, model_labels=self.model_labels))
         return doc
 
     def combine(
@@ -833,6 +834,20 @@ def _trim(span: Span) -> Span | None:
     out = Span(doc, start, end, label=span.label_)
     for name in ("value", "value_max", "unit", "approx"):
         setattr(out._, name, getattr(span._, name))
+    return out
+
+
+def _join_adjacent_orgs(spans: list[Span]) -> list[Span]:
+    """Two ORG spans with nothing between them are one name: a body and its branch or seat
+    (北京大学口腔医院 + 三亚医院, 中国共产党 + 中央委员会). Lists part their items with 、 or 和; in
+    the development gold two ORG spans touch once in 1,545."""
+    out: list[Span] = []
+    for span in sorted(spans, key=lambda s: s.start):
+        last = out[-1] if out else None
+        if last is not None and last.label_ == ORG and span.label_ == ORG and last.end == span.start:
+            out[-1] = Span(span.doc, last.start, span.end, label=ORG)
+        else:
+            out.append(span)
     return out
 
 

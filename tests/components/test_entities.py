@@ -199,6 +199,8 @@ def test_firms_listed_before_a_leading_firm_phrase(ents_of, text, orgs):
         ("加强人民武装警察部队建设，支持新疆生产建设兵团发展。", ["人民武装警察部队", "新疆生产建设兵团"]),
         ("推动教育部云南高等研究院建设。", ["教育部云南高等研究院"]),  # a longer name keeps its start
         ("作为安理会常任理事国，人民军队出色完成任务，通过国务院安委会评估。", ["安理会", "人民军队", "国务院安委会"]),
+        ("中国人民解放军立下功勋，中国共产党和中国国民党商谈，恢复关贸总协定缔约国地位。",
+         ["中国人民解放军", "中国共产党", "中国国民党", "关贸总协定"]),
         # classes and titles, not bodies
         ("建设高水平研究型大学，新建全国重点实验室，提升实验室运行质效。", []),
         ("获批国家医学中心和国家区域医疗中心，建设国家技术创新中心。", []),
@@ -455,3 +457,17 @@ def test_a_report_verb_the_ner_takes_along_before_a_rule_body_is_left_out(nlp):
     assert along.text == "办结人大"
     got = rules.combine(doc, [along], mode="prefix", model_labels=["ORG"])
     assert [s.text for s in got if s.label_ == "ORG"] == ["人大"]
+
+
+def test_two_org_spans_with_nothing_between_are_one_name(nlp):
+    from spacy.tokens import Span
+
+    from pipeline.components.entities import _join_adjacent_orgs
+
+    doc = nlp.make_doc("北京大学口腔医院三亚医院、省人民医院投入使用。")
+    seat = doc.char_span(0, 8, label="ORG", alignment_mode="expand")
+    branch = doc.char_span(8, 12, label="ORG", alignment_mode="expand")
+    listed = doc.char_span(13, 18, label="ORG", alignment_mode="expand")
+    got = _join_adjacent_orgs([branch, seat, listed])
+    assert [(s.text, s.label_) for s in got] == [("北京大学口腔医院三亚医院", "ORG"), ("省人民医院", "ORG")]
+    assert isinstance(got[0], Span)
