@@ -153,6 +153,9 @@ class EntityRules(RuleComponent):
         self._model_name_endings = tuple(org["model_name_endings"])
         self._not_before = tuple(org["not_before"])
         self._not_before_reach = max(map(len, self._not_before), default=0)
+        slogan = org.get("numbered_slogan", {})
+        self._slogan_numerals = frozenset(slogan.get("numerals", ""))
+        self._slogan_areas = frozenset(slogan.get("areas", ""))
         self._not_inside = (*_LIST_MARKS, *org["not_inside"])
         firms = org["listed_firms"]
         self._firm_list = compile_pattern(firms["pattern"], "org.json")
@@ -628,6 +631,8 @@ class EntityRules(RuleComponent):
         end = span.end_char
         if self._not_before and doc_text(span.doc)[end : end + self._not_before_reach].startswith(self._not_before):
             return None
+        if text[:1] in self._slogan_areas and span.start_char and doc_text(span.doc)[span.start_char - 1] in self._slogan_numerals:
+            return None  # 三区一中心: a numbered slogan, not a district's centre
         if text not in self._org_names and (self._designation.search(text) or self._class_prefix.search(text)):
             return None  # 国家医学中心 is a title many bodies hold, 市县级医院 a class
         items = self._list_items(span)

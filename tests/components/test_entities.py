@@ -205,6 +205,7 @@ def test_firms_listed_before_a_leading_firm_phrase(ents_of, text, orgs):
         ("建设高水平研究型大学，新建全国重点实验室，提升实验室运行质效。", []),
         ("获批国家医学中心和国家区域医疗中心，建设国家技术创新中心。", []),
         ("加快郑州国家中心城市建设。", []),
+        ("紧紧围绕建设“三区一中心”战略定位，推进“一区两园”建设。", []),  # numbered slogans
     ],
 )
 def test_orgs_named_by_gazetteer_and_institution_kind(ents_of, text, orgs):
