@@ -207,6 +207,7 @@ def test_firms_listed_before_a_leading_firm_phrase(ents_of, text, orgs):
         ("加快郑州国家中心城市建设。", []),
         ("紧紧围绕建设“三区一中心”战略定位，推进“一区两园”建设。", []),  # numbered slogans
         ("依托海口、三亚等5家市疾控中心建设区域疾控中心。", []),  # the segmenter's 5家市 is a count
+        ("组建运行省政府参事室。", ["省政府参事室"]),
     ],
 )
 def test_orgs_named_by_gazetteer_and_institution_kind(ents_of, text, orgs):
