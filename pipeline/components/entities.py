@@ -421,11 +421,10 @@ class EntityRules(RuleComponent):
 
     def __call__(self, doc: Doc) -> Doc:
         if self.merge == "off":
-            doc.ents = _join_adjacent_orgs(self.find(doc))
+            doc.ents = self.find(doc)
         else:
             self.split_fused_words(doc)  # before the ner's spans are read: a split shifts token offsets
-            doc.ents = _join_adjacent_orgs(
-                self.combine(doc, list(doc.ents), mode=self.merge, model_labels=self.model_labels))
+            doc.ents = self.combine(doc, list(doc.ents), mode=self.merge, model_labels=self.model_labels)
         return doc
 
     def combine(
@@ -437,7 +436,7 @@ class EntityRules(RuleComponent):
         candidates, by_kind = self._candidates(doc, blocked, titles, quoted)
         rules = _resolve(candidates)
         if mode == "off":
-            return rules
+            return _join_adjacent_orgs(rules)
         rule_orgs = {(s.start, s.end) for s in rules if s.label_ == ORG}
         yielding = [s for s in rules if (s.start, s.end) in by_kind]
         rules = [s for s in rules if (s.start, s.end) not in by_kind]
@@ -455,8 +454,8 @@ class EntityRules(RuleComponent):
             checked = _trim(checked) if checked is not None else None
             if checked is not None:
                 model.append(checked)
-        return merge_spans(rules, model, mode=mode, model_labels=model_labels,
-                           trusted_endings=self._model_name_endings, yielding=yielding)
+        return _join_adjacent_orgs(merge_spans(rules, model, mode=mode, model_labels=model_labels,
+                                               trusted_endings=self._model_name_endings, yielding=yielding))
 
     def _took_a_word_along(self, span: Span, rule_orgs: set[tuple[int, int]]) -> bool:
         """Whether a ner span is a rule ORG span with words before it that start no name: one word
@@ -571,7 +570,7 @@ class EntityRules(RuleComponent):
         return token.is_punct or token.is_space or token.text in self._named_follows
 
     def _find(self, doc: Doc, blocked, titles, quoted) -> list[Span]:
-        return _resolve(self._candidates(doc, blocked, titles, quoted)[0])
+        return _join_adjacent_orgs(_resolve(self._candidates(doc, blocked, titles, quoted)[0]))
 
     def _candidates(self, doc: Doc, blocked, titles, quoted) -> tuple[list[Span], set[tuple[int, int]]]:
         """Every rule candidate, and the (start, end) of those found by an institution's kind
