@@ -87,6 +87,10 @@ class SentenceRules(RuleComponent):
         self.heading_context_weight = float(cues["heading_context_weight"])
         self.quantity_bonus = cues["quantity_bonus"]
         self.carry = cues["paragraph_carry"]
+        # contexts where a carried unit does not carry on to the next: see paragraph_carry.chain
+        self.carry_unchained = (
+            frozenset(self.carry.get("chain_not_under", ())) if self.carry.get("chain") else frozenset(SENTENCE_LABELS)
+        )
         weights = cues["classifier_weight"]
         self.classifier_weight = {
             True: float(weights["with_context"]),
@@ -129,7 +133,8 @@ class SentenceRules(RuleComponent):
             if ent.label_ == QUANTITY and ent._.unit not in not_units:
                 flags[ent.start : ent.end] = b"\x01" * len(ent)
         quantity = list(accumulate(flags, initial=0))
-        previous: tuple[int, str, float] | None = None  # paragraph, label and score of the last body unit
+        # paragraph, label and score of the last body unit, and whether it was carried
+        previous: tuple[int, str, float, bool] | None = None
         units = list(doc.spans[UNITS_KEY])
         exts = [span._ for span in units]  # one extension accessor per unit: each `span._` builds a new one
         texts = [text[span.start_char : span.end_char] for span in units]
@@ -144,11 +149,12 @@ class SentenceRules(RuleComponent):
             own, context = sections.enter(texts[i], level)
             if shared is not None and i and ends[i - 1] == ends[i]:  # a later piece of a broken sentence
                 label, score = self._set(ext, shared)
-                previous = (paragraph, label, score)
+                previous = (paragraph, label, score, previous[3] if previous else False)
                 continue
             end = ends[i]
             span_text = "".join(texts[i:end])
             last = units[end - 1]
+            carried = False
             if own:
                 scores = self.cue_scores(span_text, own, weight=self.heading_context_weight)
             else:
@@ -163,14 +169,15 @@ class SentenceRules(RuleComponent):
                     and not level
                     and previous[0] == paragraph
                     and previous[1] == self.carry["label"]
-                    and previous[2] >= self.carry["min_score"]
+                    and (previous[2] >= self.carry["min_score"] or (previous[3] and context not in self.carry_unchained))
                 ):
                     scores[self.carry["label"]] += float(self.carry["weight"])
+                    carried = True
             clf = ext.clf_scores if end == i + 1 else _length_weighted([e.clf_scores for e in exts[i:end]], texts[i:end])
             probs = self.combine(scores, clf, has_context=bool(own or context))
             label, score = self._set(ext, probs)
             shared = probs if end > i + 1 else None
-            previous = (paragraph, label, score)
+            previous = (paragraph, label, score, carried)
         return doc
 
     @staticmethod

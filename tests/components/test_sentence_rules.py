@@ -61,7 +61,10 @@ def test_problem_paragraph_carries_over_until_the_pledge(units_of):
     assert got["我们要直面这些问题挑战，尽心竭力做好政府工作。"] == "plan"
 
 
-@pytest.mark.parametrize("pledge", ["我们一定采取有力有效措施加以解决。", "对这些问题，我们一定正视问题，切实加以解决。"])
+@pytest.mark.parametrize(
+    "pledge",
+    ["我们一定采取有力有效措施加以解决。", "对这些问题，我们一定正视问题，切实加以解决。", "所有这些问题，我们都要高度重视，下大力气解决。"],
+)
 def test_the_pledge_that_closes_a_list_of_gaps_is_a_plan(units_of, pledge):
     text = (
         "一、2025年工作回顾\n全年完成投资1万亿元。\n"
@@ -390,3 +393,36 @@ def test_a_glossary_title_is_top_level_so_its_numbered_entries_stay_inside(units
 )
 def test_a_result_reached_through_effort_in_a_task_section(units_of, text, expected):
     assert labels(units_of, f"二、今年的主要任务\n{text}\n")[text] == expected
+
+
+def test_a_carried_gap_carries_on_in_a_review_but_not_in_a_task_section(nlp, tmp_path):
+    def tagger(chain_not_under):
+        folder = tmp_path / "-".join(["chain", *chain_not_under])
+        folder.mkdir()
+        return rules_with_cues(folder, lambda cues: (
+            cues.update(combination="rules"),
+            cues["paragraph_carry"].update(chain=True, chain_not_under=chain_not_under),
+        ))
+
+    review = nlp(
+        "一、2025年工作回顾\n全年完成投资1万亿元。\n"
+        "我们清醒地看到，经济生活中还存在不少矛盾和问题。经济结构不合理的矛盾突出。一些地方治安状况不好。\n"
+    )
+    tasks = nlp("一、2026年主要任务\n（一）建设和美乡村。补齐农村生活条件短板，整治饮水安全薄弱环节。办好乡村文体活动。推进移风易俗。\n")
+
+    def label_of(doc, text):
+        return next(s._.label for s in doc.spans["units"] if s.text == text)
+
+    chained = tagger(["plan"])
+    chained(review)
+    chained(tasks)
+    assert label_of(review, "一些地方治安状况不好。") == "problem"  # third in the list: carried by a carried unit
+    assert label_of(tasks, "推进移风易俗。") == "plan"
+    tagger([])(tasks)
+    assert label_of(tasks, "推进移风易俗。") == "problem"  # what chain_not_under prevents
+    (tmp_path / "unchained").mkdir()
+    unchained = rules_with_cues(tmp_path / "unchained", lambda cues: (cues.update(combination="rules"),
+                                                        cues["paragraph_carry"].update(chain=False)))
+    unchained(review)
+    assert label_of(review, "一些地方治安状况不好。") == "achievement"
+    nlp.get_pipe("policy_sentence_rules")(review)  # leave the docs as the pipeline labels them
