@@ -63,7 +63,8 @@ def test_problem_paragraph_carries_over_until_the_pledge(units_of):
 
 @pytest.mark.parametrize(
     "pledge",
-    ["我们一定采取有力有效措施加以解决。", "对这些问题，我们一定正视问题，切实加以解决。", "所有这些问题，我们都要高度重视，下大力气解决。"],
+    ["我们一定采取有力有效措施加以解决。", "对这些问题，我们一定正视问题，切实加以解决。", "所有这些问题，我们都要高度重视，下大力气解决。",
+     "我们一定正视困难、直面挑战，迎难而上，尽心竭力做好各项工作。"],
 )
 def test_the_pledge_that_closes_a_list_of_gaps_is_a_plan(units_of, pledge):
     text = (
