@@ -304,9 +304,24 @@ def test_how_a_review_frames_its_year(units_of, text, expected):
     assert labels(units_of, f"一、2025年工作回顾\n{text}\n")[text] == expected
 
 
-def test_a_target_year_opens_a_plan(units_of):
-    text = "到2030年，常住人口城镇化率达到70%。"
-    assert labels(units_of, f"二、“十五五”时期主要目标\n{text}\n")[text] == "plan"
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("到2030年，常住人口城镇化率达到70%。", "plan"),
+        ("“十五五”时期是基本实现现代化夯实基础的关键时期，也是全省高质量发展的关键五年。", "plan"),  # five years to come
+        ("在此基础上再奋斗五年，到2035年基本建成现代化强省。", "plan"),
+        ("过去一年，国防和军队建设取得显著成效。", "achievement"),  # the year behind, even under a task heading
+    ],
+)
+def test_a_task_section_frames_the_years_ahead(nlp, text, expected):
+    rules = nlp.get_pipe("policy_sentence_rules")
+    saved = rules.combination
+    try:
+        rules.combination = "rules"  # the classifier alone gets these right; this checks the cues
+        doc = nlp(f"二、“十五五”时期主要目标\n{text}\n")
+    finally:
+        rules.combination = saved
+    assert next(s._.label for s in doc.spans["units"] if s.text == text) == expected
 
 
 def test_a_confident_classifier_adds_its_label_under_a_heading(nlp, tmp_path):
