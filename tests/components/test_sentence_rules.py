@@ -310,6 +310,7 @@ def test_how_a_review_frames_its_year(units_of, text, expected):
         ("到2030年，常住人口城镇化率达到70%。", "plan"),
         ("“十五五”时期是基本实现现代化夯实基础的关键时期，也是全省高质量发展的关键五年。", "plan"),  # five years to come
         ("在此基础上再奋斗五年，到2035年基本建成现代化强省。", "plan"),
+        ("《纲要（草案）》提出了“十五五”时期的主要目标，高质量发展取得显著成效，改革开放取得新突破。", "plan"),
         ("过去一年，国防和军队建设取得显著成效。", "achievement"),  # the year behind, even under a task heading
     ],
 )
