@@ -87,6 +87,7 @@ class SentenceRules(RuleComponent):
         self.heading_context_weight = float(cues["heading_context_weight"])
         self.quantity_bonus = cues["quantity_bonus"]
         self.carry = cues["paragraph_carry"]
+        self.carry_lists = bool(self.carry.get("lists"))
         # contexts where a carried unit does not carry on to the next: see paragraph_carry.chain
         self.carry_unchained = (
             frozenset(self.carry.get("chain_not_under", ())) if self.carry.get("chain") else frozenset(SENTENCE_LABELS)
@@ -140,6 +141,7 @@ class SentenceRules(RuleComponent):
         texts = [text[span.start_char : span.end_char] for span in units]
         ends = self._sentence_ends(exts, texts)
         shared: dict[str, float] | None = None  # the scores of the sentence the current unit goes on with
+        list_carry: dict[int, bool] = {}  # heading level -> the last list lead at that level passes the carry on
         for i, span in enumerate(units):
             ext = exts[i]
             if ext.is_chrome:
@@ -166,11 +168,11 @@ class SentenceRules(RuleComponent):
                     scores[self.quantity_bonus["label"]] += float(self.quantity_bonus["weight"])
                 if (
                     previous is not None
-                    and not level
+                    and (not level or self.carry_lists)  # a list lead (一是) inside the paragraph
                     and previous[0] == paragraph
                     and previous[1] == self.carry["label"]
                     and (previous[2] >= self.carry["min_score"] or (previous[3] and context not in self.carry_unchained))
-                ):
+                ) or (level and list_carry.get(level) and context not in self.carry_unchained):
                     scores[self.carry["label"]] += float(self.carry["weight"])
                     carried = True
             clf = ext.clf_scores if end == i + 1 else _length_weighted([e.clf_scores for e in exts[i:end]], texts[i:end])
@@ -178,6 +180,9 @@ class SentenceRules(RuleComponent):
             label, score = self._set(ext, probs)
             shared = probs if end > i + 1 else None
             previous = (paragraph, label, score, carried)
+            if level and self.carry_lists:
+                list_carry = {k: v for k, v in list_carry.items() if k < level}
+                list_carry[level] = label == self.carry["label"] and (score >= self.carry["min_score"] or carried)
         return doc
 
     @staticmethod

@@ -443,3 +443,29 @@ def test_a_carried_gap_carries_on_in_a_review_but_not_in_a_task_section(nlp, tmp
     unchained(review)
     assert label_of(review, "一些地方治安状况不好。") == "achievement"
     nlp.get_pipe("policy_sentence_rules")(review)  # leave the docs as the pipeline labels them
+
+
+def test_a_list_of_gaps_carries_into_its_list_leads(nlp, tmp_path):
+    def tagger(lists):
+        folder = tmp_path / f"lists-{lists}"
+        folder.mkdir()
+        return rules_with_cues(folder, lambda cues: (
+            cues.update(combination="rules"), cues["paragraph_carry"].update(lists=lists)
+        ))
+
+    doc = nlp(
+        "一、2025年工作回顾\n全年完成投资1万亿元。\n"
+        "也要清醒地看到，我们正面临前所未有的困难和挑战。一是外部需求萎缩，不确定因素增多。\n"
+        "二是部分企业经营困难，下岗人员增多。\n"
+    )
+
+    def labels_now():
+        return {s.text: s._.label for s in doc.spans["units"]}
+
+    tagger(True)(doc)
+    got = labels_now()
+    assert got["一是外部需求萎缩，不确定因素增多。"] == "problem"  # a list lead inside the paragraph of the gaps
+    assert got["二是部分企业经营困难，下岗人员增多。"] == "problem"  # the next lead of the same list
+    tagger(False)(doc)
+    assert labels_now()["二是部分企业经营困难，下岗人员增多。"] == "achievement"
+    nlp.get_pipe("policy_sentence_rules")(doc)
