@@ -182,7 +182,10 @@ class SentenceRules(RuleComponent):
             previous = (paragraph, label, score, carried)
             if level and self.carry_lists:
                 list_carry = {k: v for k, v in list_carry.items() if k < level}
-                list_carry[level] = label == self.carry["label"] and (score >= self.carry["min_score"] or carried)
+                # only list leads (headings that set no label): 三、存在的问题 does not carry into 四、…
+                list_carry[level] = (
+                    not own and label == self.carry["label"] and (score >= self.carry["min_score"] or carried)
+                )
         return doc
 
     @staticmethod

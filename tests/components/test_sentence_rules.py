@@ -448,7 +448,7 @@ def test_a_carried_gap_carries_on_in_a_review_but_not_in_a_task_section(nlp, tmp
 def test_a_list_of_gaps_carries_into_its_list_leads(nlp, tmp_path):
     def tagger(lists):
         folder = tmp_path / f"lists-{lists}"
-        folder.mkdir()
+        folder.mkdir(exist_ok=True)
         return rules_with_cues(folder, lambda cues: (
             cues.update(combination="rules"), cues["paragraph_carry"].update(lists=lists)
         ))
@@ -469,3 +469,6 @@ def test_a_list_of_gaps_carries_into_its_list_leads(nlp, tmp_path):
     tagger(False)(doc)
     assert labels_now()["二是部分企业经营困难，下岗人员增多。"] == "achievement"
     nlp.get_pipe("policy_sentence_rules")(doc)
+    sections = nlp("一、2022年工作情况\n开展培训。\n二、存在的问题\n队伍结构不合理。\n三、关于机构设置\n设立工作专班。\n")
+    tagger(True)(sections)  # a section that sets its label is no list lead: it carries nothing to the next
+    assert {s.text: s._.label for s in sections.spans["units"]}["三、关于机构设置"] != "problem"
