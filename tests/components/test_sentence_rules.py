@@ -312,6 +312,7 @@ def test_how_a_review_frames_its_year(units_of, text, expected):
         ("在此基础上再奋斗五年，到2035年基本建成现代化强省。", "plan"),
         ("《纲要（草案）》提出了“十五五”时期的主要目标，高质量发展取得显著成效，改革开放取得新突破。", "plan"),
         ("过去一年，国防和军队建设取得显著成效。", "achievement"),  # the year behind, even under a task heading
+        ("当前，世界形势总体继续走向缓和。", "other"),  # an appraisal of the world, no task
     ],
 )
 def test_a_task_section_frames_the_years_ahead(nlp, text, expected):
@@ -472,3 +473,9 @@ def test_a_list_of_gaps_carries_into_its_list_leads(nlp, tmp_path):
     sections = nlp("一、2022年工作情况\n开展培训。\n二、存在的问题\n队伍结构不合理。\n三、关于机构设置\n设立工作专班。\n")
     tagger(True)(sections)  # a section that sets its label is no list lead: it carries nothing to the next
     assert {s.text: s._.label for s in sections.spans["units"]}["三、关于机构设置"] != "problem"
+
+
+def test_an_appraisal_of_the_world_that_names_a_difficulty_is_not_rhetoric(nlp):
+    rules = nlp.get_pipe("policy_sentence_rules")
+    assert rules.cue_scores("当前，世界形势总体继续走向缓和。", None)["other"] > rules.bias["other"]
+    assert rules.cue_scores("当前国际形势错综复杂，贸易保护主义加剧。", None)["other"] == rules.bias["other"]
