@@ -313,9 +313,12 @@ def test_how_a_review_frames_its_year(units_of, text, expected):
         ("《纲要（草案）》提出了“十五五”时期的主要目标，高质量发展取得显著成效，改革开放取得新突破。", "plan"),
         ("过去一年，国防和军队建设取得显著成效。", "achievement"),  # the year behind, even under a task heading
         ("当前，世界形势总体继续走向缓和。", "other"),  # an appraisal of the world, no task
+        ("奋斗才能赢得未来。", "other"),  # a maxim
+        ("产业兴则经济兴。", "other"),
+        ("加快完善数据交易规则体系。", "plan"),  # 规则 is no 则 of a maxim
     ],
 )
-def test_a_task_section_frames_the_years_ahead(nlp, text, expected):
+def test_cues_under_a_task_heading_with_the_rules_alone(nlp, text, expected):
     rules = nlp.get_pipe("policy_sentence_rules")
     saved = rules.combination
     try:
