@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 
@@ -316,6 +318,7 @@ def test_how_a_review_frames_its_year(units_of, text, expected):
         ("奋斗才能赢得未来。", "other"),  # a maxim
         ("产业兴则经济兴。", "other"),
         ("加快完善数据交易规则体系。", "plan"),  # 规则 is no 则 of a maxim
+        ("补齐农村生活条件短板，整治饮水安全薄弱环节。", "plan"),  # a gap to close is a task
     ],
 )
 def test_cues_under_a_task_heading_with_the_rules_alone(nlp, text, expected):
@@ -429,7 +432,7 @@ def test_a_carried_gap_carries_on_in_a_review_but_not_in_a_task_section(nlp, tmp
         "一、2025年工作回顾\n全年完成投资1万亿元。\n"
         "我们清醒地看到，经济生活中还存在不少矛盾和问题。经济结构不合理的矛盾突出。一些地方治安状况不好。\n"
     )
-    tasks = nlp("一、2026年主要任务\n（一）建设和美乡村。补齐农村生活条件短板，整治饮水安全薄弱环节。办好乡村文体活动。推进移风易俗。\n")
+    tasks = nlp("一、2026年主要任务\n（一）建设和美乡村。整治饮水安全薄弱环节，解决生活条件短板问题。办好乡村文体活动。推进移风易俗。\n")
 
     def label_of(doc, text):
         return next(s._.label for s in doc.spans["units"] if s.text == text)
@@ -482,3 +485,21 @@ def test_an_appraisal_of_the_world_that_names_a_difficulty_is_not_rhetoric(nlp):
     rules = nlp.get_pipe("policy_sentence_rules")
     assert rules.cue_scores("当前，世界形势总体继续走向缓和。", None)["other"] > rules.bias["other"]
     assert rules.cue_scores("当前国际形势错综复杂，贸易保护主义加剧。", None)["other"] == rules.bias["other"]
+
+
+@pytest.mark.parametrize(
+    "heading, expected",
+    [
+        ("三、存在的短板和差距", "problem"),
+        ("（二）差距和不足", "problem"),
+        ("二是全力缩小城乡差距，推动城乡共同富裕。", None),  # a task: closing the gap
+        ("四、补齐民生短板", None),
+    ],
+)
+def test_a_heading_names_a_gap_unless_it_sets_out_to_close_it(heading, expected):
+    from pipeline.components.sections import SectionStack
+    from pipeline.data_files import load_json
+
+    headings = load_json("headings.json")
+    sections = [(e["label"], re.compile(e["pattern"])) for e in headings["sections"]]
+    assert SectionStack(sections, ()).heading_labels(heading)[0] == expected
