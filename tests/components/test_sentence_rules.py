@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 import pytest
 
@@ -115,16 +116,18 @@ def test_combination_modes(nlp):
 
 def rules_with_cues(tmp_path, edit):
     """A SentenceRules built from a copy of cues.json changed by ``edit`` (load_json's dict is
-    shared, so it is never changed in place)."""
+    shared, so it is never changed in place). load_json caches by path, so each call writes a file
+    of its own."""
     import copy
     import json
+    import tempfile
 
     from pipeline.components.sentence_rules import SentenceRules
     from pipeline.data_files import load_json
 
     cues = copy.deepcopy(load_json("cues.json"))
     edit(cues)
-    path = tmp_path / "cues.json"
+    path = Path(tempfile.mkdtemp(dir=tmp_path)) / "cues.json"
     path.write_text(json.dumps(cues, ensure_ascii=False), encoding="utf-8")
     return SentenceRules("t", cues=str(path), headings="headings.json")
 
@@ -420,12 +423,9 @@ def test_a_result_reached_through_effort_in_a_task_section(units_of, text, expec
 
 
 def test_a_carried_gap_carries_on_in_a_review_but_not_in_a_task_section(nlp, tmp_path):
-    def tagger(chain_not_under):
-        folder = tmp_path / "-".join(["chain", *chain_not_under])
-        folder.mkdir()
-        return rules_with_cues(folder, lambda cues: (
-            cues.update(combination="rules"),
-            cues["paragraph_carry"].update(chain=True, chain_not_under=chain_not_under),
+    def tagger(**carry):
+        return rules_with_cues(tmp_path, lambda cues: (
+            cues.update(combination="rules"), cues["paragraph_carry"].update(carry)
         ))
 
     review = nlp(
@@ -437,26 +437,21 @@ def test_a_carried_gap_carries_on_in_a_review_but_not_in_a_task_section(nlp, tmp
     def label_of(doc, text):
         return next(s._.label for s in doc.spans["units"] if s.text == text)
 
-    chained = tagger(["plan"])
+    chained = tagger(chain=True, chain_not_under=["plan"])
     chained(review)
     chained(tasks)
     assert label_of(review, "一些地方治安状况不好。") == "problem"  # third in the list: carried by a carried unit
     assert label_of(tasks, "推进移风易俗。") == "plan"
-    tagger([])(tasks)
+    tagger(chain=True, chain_not_under=[])(tasks)
     assert label_of(tasks, "推进移风易俗。") == "problem"  # what chain_not_under prevents
-    (tmp_path / "unchained").mkdir()
-    unchained = rules_with_cues(tmp_path / "unchained", lambda cues: (cues.update(combination="rules"),
-                                                        cues["paragraph_carry"].update(chain=False)))
-    unchained(review)
+    tagger(chain=False)(review)
     assert label_of(review, "一些地方治安状况不好。") == "achievement"
     nlp.get_pipe("policy_sentence_rules")(review)  # leave the docs as the pipeline labels them
 
 
 def test_a_list_of_gaps_carries_into_its_list_leads(nlp, tmp_path):
     def tagger(lists):
-        folder = tmp_path / f"lists-{lists}"
-        folder.mkdir(exist_ok=True)
-        return rules_with_cues(folder, lambda cues: (
+        return rules_with_cues(tmp_path, lambda cues: (
             cues.update(combination="rules"), cues["paragraph_carry"].update(lists=lists)
         ))
 
