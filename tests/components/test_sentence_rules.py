@@ -335,6 +335,26 @@ def test_cues_under_a_task_heading_with_the_rules_alone(nlp, text, expected):
     assert next(s._.label for s in doc.spans["units"] if s.text == text) == expected
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("去年市场监管工作取得一定成效，但食品安全形势依然不容乐观。", "problem"),  # a result, then the gap
+        ("全省经济保持较快增长，但城乡收入差距还在扩大。", "problem"),
+        ("改革取得重大进展，但还有很长的路要走。", "achievement"),  # a road ahead is no gap
+        ("全年粮食产量取得新突破，达到1000万吨。", "achievement"),
+    ],
+)
+def test_a_result_then_a_gap_is_a_problem_with_the_rules_alone(nlp, text, expected):
+    rules = nlp.get_pipe("policy_sentence_rules")
+    saved = rules.combination
+    try:
+        rules.combination = "rules"
+        doc = nlp(f"一、2025年工作回顾\n{text}\n")
+    finally:
+        rules.combination = saved
+    assert next(s._.label for s in doc.spans["units"] if s.text == text) == expected
+
+
 def test_a_confident_classifier_adds_its_label_under_a_heading(nlp, tmp_path):
     rule_scores = {"responsibility": 0.0, "achievement": 2.3, "problem": 0.0, "plan": 0.0, "other": -0.5}
     sure = {"achievement": 0.08, "plan": 0.02, "problem": 0.88, "other": 0.02}
