@@ -317,6 +317,8 @@ def test_how_a_review_frames_its_year(units_of, text, expected):
         ("在此基础上再奋斗五年，到2035年基本建成现代化强省。", "plan"),
         ("《纲要（草案）》提出了“十五五”时期的主要目标，高质量发展取得显著成效，改革开放取得新突破。", "plan"),
         ("过去一年，国防和军队建设取得显著成效。", "achievement"),  # the year behind, even under a task heading
+        ("这五年，全市经济实力迈上新台阶。", "achievement"),  # a retrospective that opens with the period
+        ("过去的一年，极不寻常、很不容易。", "other"),  # characterises the year: no result
         ("当前，世界形势总体继续走向缓和。", "other"),  # an appraisal of the world, no task
         ("奋斗才能赢得未来。", "other"),  # a maxim
         ("产业兴则经济兴。", "other"),
