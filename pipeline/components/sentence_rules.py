@@ -88,6 +88,8 @@ class SentenceRules(RuleComponent):
         self.quantity_bonus = cues["quantity_bonus"]
         self.carry = cues["paragraph_carry"]
         self.carry_lists = bool(self.carry.get("lists"))
+        # a pledge (必须…, 对…坚决…) closes the gaps: it takes no carry (guideline rule 3)
+        self.carry_stop = compile_pattern(self.carry["stop"], "cues.json") if self.carry.get("stop") else None
         # contexts where a carried unit does not carry on to the next: see paragraph_carry.chain
         self.carry_unchained = (
             frozenset(self.carry.get("chain_not_under", ())) if self.carry.get("chain") else frozenset(SENTENCE_LABELS)
@@ -171,6 +173,7 @@ class SentenceRules(RuleComponent):
                     and (not level or self.carry_lists)  # a list lead (一是) inside the paragraph
                     and previous[0] == paragraph
                     and previous[1] == self.carry["label"]
+                    and not (self.carry_stop and self.carry_stop.search(span_text))
                     and (previous[2] >= self.carry["min_score"] or (previous[3] and context not in self.carry_unchained))
                 ) or (level and list_carry.get(level) and context not in self.carry_unchained):
                     scores[self.carry["label"]] += float(self.carry["weight"])

@@ -362,6 +362,20 @@ def test_cues_under_a_review_heading_with_the_rules_alone(nlp, text, expected):
     assert next(s._.label for s in doc.spans["units"] if s.text == text) == expected
 
 
+def test_a_pledge_after_a_gap_takes_no_carry_with_the_rules_alone(nlp):
+    gap = "近几年打击犯罪工作取得一定成效，但一些地方治安状况依然不好。"
+    pledge = "对电信诈骗等犯罪活动，坚决依法严惩。"
+    rules = nlp.get_pipe("policy_sentence_rules")
+    saved = rules.combination
+    try:
+        rules.combination = "rules"
+        doc = nlp(f"二、2026年重点工作\n{gap}{pledge}\n")
+    finally:
+        rules.combination = saved
+    found = {s.text: s._.label for s in doc.spans["units"]}
+    assert (found[gap], found[pledge]) == ("problem", "plan")
+
+
 def test_a_confident_classifier_adds_its_label_under_a_heading(nlp, tmp_path):
     rule_scores = {"responsibility": 0.0, "achievement": 2.3, "problem": 0.0, "plan": 0.0, "other": -0.5}
     sure = {"achievement": 0.08, "plan": 0.02, "problem": 0.88, "other": 0.02}
