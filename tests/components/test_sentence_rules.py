@@ -324,6 +324,8 @@ def test_how_a_review_frames_its_year(units_of, text, expected):
         ("产业兴则经济兴。", "other"),
         ("加快完善数据交易规则体系。", "plan"),  # 规则 is no 则 of a maxim
         ("补齐农村生活条件短板，整治饮水安全薄弱环节。", "plan"),  # a gap to close is a task
+        ("坚决整治不规范收费行为。", "plan"),  # a task against a gap, not the gap
+        ("推动解决群众反映比较突出的问题。", "plan"),
         ("我们的信心来源于全市人民的团结奋斗，来源于多年打下的坚实基础。", "other"),  # confidence
         ("我们坚信，全省的未来必将更加美好，各族群众在团结奋斗中共享发展成果。", "other"),
         ("展望今后五年，我们充满必胜信心。", "other"),
@@ -348,6 +350,8 @@ def test_cues_under_a_task_heading_with_the_rules_alone(nlp, text, expected):
         ("全省经济保持较快增长，但城乡收入差距还在扩大。", "problem"),
         ("改革取得重大进展，但还有很长的路要走。", "achievement"),  # a road ahead is no gap
         ("全年粮食产量取得新突破，达到1000万吨。", "achievement"),
+        ("结构性矛盾依然突出，转型升级进展较慢。", "problem"),  # a gap inside the review
+        ("一些涉及群众切身利益的问题没有根本缓解。", "problem"),
         ("在关键时刻，习近平总书记再次亲临本省，专门听取开放平台建设工作汇报并发表重要讲话。", "other"),
     ],
 )
