@@ -325,6 +325,8 @@ def test_how_a_review_frames_its_year(units_of, text, expected):
         ("加快完善数据交易规则体系。", "plan"),  # 规则 is no 则 of a maxim
         ("补齐农村生活条件短板，整治饮水安全薄弱环节。", "plan"),  # a gap to close is a task
         ("坚决整治不规范收费行为。", "plan"),  # a task against a gap, not the gap
+        ("提出这些目标，既体现积极进取的姿态，又保持稳妥审慎的基调。", "plan"),  # frames the targets
+        ("这些指标的设置，充分考虑了发展的阶段性需要。", "plan"),
         ("推动解决群众反映比较突出的问题。", "plan"),
         ("我们的信心来源于全市人民的团结奋斗，来源于多年打下的坚实基础。", "other"),  # confidence
         ("我们坚信，全省的未来必将更加美好，各族群众在团结奋斗中共享发展成果。", "other"),
