@@ -325,7 +325,7 @@ def test_how_a_review_frames_its_year(units_of, text, expected):
         ("加快完善数据交易规则体系。", "plan"),  # 规则 is no 则 of a maxim
         ("补齐农村生活条件短板，整治饮水安全薄弱环节。", "plan"),  # a gap to close is a task
         ("坚决整治不规范收费行为。", "plan"),  # a task against a gap, not the gap
-        ("提出这些目标，既体现积极进取的姿态，又保持稳妥审慎的基调。", "plan"),  # frames the targets
+        ("提出这些目标，既体现积极进取的开局姿态，又保持稳妥审慎的务实基调，具备现实可行的支撑条件。", "plan"),
         ("这些指标的设置，充分考虑了发展的阶段性需要。", "plan"),
         ("推动解决群众反映比较突出的问题。", "plan"),
         ("我们的信心来源于全市人民的团结奋斗，来源于多年打下的坚实基础。", "other"),  # confidence
@@ -354,6 +354,7 @@ def test_cues_under_a_task_heading_with_the_rules_alone(nlp, text, expected):
         ("全年粮食产量取得新突破，达到1000万吨。", "achievement"),
         ("结构性矛盾依然突出，转型升级进展较慢。", "problem"),  # a gap inside the review
         ("一些涉及群众切身利益的问题没有根本缓解。", "problem"),
+        ("确定上述目标，坚持实事求是、科学可行、稳中有进的原则。", "plan"),  # frames the targets
         ("在关键时刻，习近平总书记再次亲临本省，专门听取开放平台建设工作汇报并发表重要讲话。", "other"),
     ],
 )
