@@ -309,6 +309,19 @@ def test_how_a_review_frames_its_year(units_of, text, expected):
     assert labels(units_of, f"一、2025年工作回顾\n{text}\n")[text] == expected
 
 
+def labels_with_the_rules_alone(nlp, text):
+    """Unit text -> label with the classifier's vote switched off: the classifier alone gets many
+    of these right, and these tests check the cues."""
+    rules = nlp.get_pipe("policy_sentence_rules")
+    saved = rules.combination
+    try:
+        rules.combination = "rules"
+        doc = nlp(text)
+    finally:
+        rules.combination = saved
+    return {s.text: s._.label for s in doc.spans["units"]}
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [
@@ -335,14 +348,7 @@ def test_how_a_review_frames_its_year(units_of, text, expected):
     ],
 )
 def test_cues_under_a_task_heading_with_the_rules_alone(nlp, text, expected):
-    rules = nlp.get_pipe("policy_sentence_rules")
-    saved = rules.combination
-    try:
-        rules.combination = "rules"  # the classifier alone gets these right; this checks the cues
-        doc = nlp(f"二、“十五五”时期主要目标\n{text}\n")
-    finally:
-        rules.combination = saved
-    assert next(s._.label for s in doc.spans["units"] if s.text == text) == expected
+    assert labels_with_the_rules_alone(nlp, f"二、“十五五”时期主要目标\n{text}\n")[text] == expected
 
 
 @pytest.mark.parametrize(
@@ -359,27 +365,13 @@ def test_cues_under_a_task_heading_with_the_rules_alone(nlp, text, expected):
     ],
 )
 def test_cues_under_a_review_heading_with_the_rules_alone(nlp, text, expected):
-    rules = nlp.get_pipe("policy_sentence_rules")
-    saved = rules.combination
-    try:
-        rules.combination = "rules"
-        doc = nlp(f"一、2025年工作回顾\n{text}\n")
-    finally:
-        rules.combination = saved
-    assert next(s._.label for s in doc.spans["units"] if s.text == text) == expected
+    assert labels_with_the_rules_alone(nlp, f"一、2025年工作回顾\n{text}\n")[text] == expected
 
 
 def test_a_pledge_after_a_gap_takes_no_carry_with_the_rules_alone(nlp):
     gap = "近几年打击犯罪工作取得一定成效，但一些地方治安状况依然不好。"
     pledge = "对电信诈骗等犯罪活动，坚决依法严惩。"
-    rules = nlp.get_pipe("policy_sentence_rules")
-    saved = rules.combination
-    try:
-        rules.combination = "rules"
-        doc = nlp(f"二、2026年重点工作\n{gap}{pledge}\n")
-    finally:
-        rules.combination = saved
-    found = {s.text: s._.label for s in doc.spans["units"]}
+    found = labels_with_the_rules_alone(nlp, f"二、2026年重点工作\n{gap}{pledge}\n")
     assert (found[gap], found[pledge]) == ("problem", "plan")
 
 
