@@ -30,8 +30,10 @@ class UsageError(Exception):
     """Bad arguments or configuration: exit code 2, nothing was processed."""
 
 
-class Interrupted(Exception):
-    """Ctrl-C or SIGTERM: the partial output is kept for a resume."""
+class Interrupted(BaseException):
+    """Ctrl-C or SIGTERM: the partial output is kept for a resume. A BaseException, like
+    KeyboardInterrupt, so the per-document ``except Exception`` that turns a bad document into an
+    error record does not swallow it and carry on."""
 
 
 @dataclass
@@ -150,10 +152,6 @@ def _fingerprint(paths: list[Path], options: RunOptions) -> str:
     return fingerprint(paths, settings)
 
 
-def _raise_interrupted(signum, frame) -> None:
-    raise Interrupted(signal.Signals(signum).name)
-
-
 def execute(options: RunOptions, *, echo: Callable[[str], None] = print) -> RunResult:
     """Run; UsageError for bad arguments."""
     paths = check(options)
@@ -170,11 +168,22 @@ def execute(options: RunOptions, *, echo: Callable[[str], None] = print) -> RunR
     summary = BatchSummary()
     summary.extra.update({"engine": options.engine, "workers": options.workers})
     started = time.perf_counter()
-    previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+    # The handler also leaves a flag: a raise that lands in a finaliser (__del__, a weakref
+    # callback) is printed and dropped by Python, and the flag still stops the run before the
+    # next record is written.
+    stop: list[str] = []
+
+    def interrupt(signum, frame) -> None:
+        stop.append(signal.Signals(signum).name)
+        raise Interrupted(stop[-1])
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     progress = _progress(paths, options)
     try:
         docs = _skip_finished(read_inputs(paths, options.read), sink, summary, progress)
         for record in _records(docs, options, nlp=nlp, load_kwargs=load_kwargs, summary=summary, echo=echo):
+            if stop:
+                raise Interrupted(stop[0])
             sink.write(record)
             summary.add(record)
             _tick(progress, summary, started)
@@ -188,7 +197,8 @@ def execute(options: RunOptions, *, echo: Callable[[str], None] = print) -> RunR
         progress.close()
         raise
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     progress.close()
     sink.close()
     outputs = {"output": str(options.output)}

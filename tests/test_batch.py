@@ -178,7 +178,8 @@ def test_folder_resume_and_safe_names(tmp_path):
 
 
 @pytest.mark.slow
-def test_interrupted_run_resumes_to_the_same_output(tmp_path, cached, seed_text):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])  # SIGTERM once became a failed document
+def test_interrupted_run_resumes_to_the_same_output(tmp_path, cached, seed_text, signum):
     inputs = tmp_path / "in"
     inputs.mkdir()
     for i, text in enumerate(_docs_from(seed_text * 3, 40)):
@@ -195,7 +196,7 @@ def test_interrupted_run_resumes_to_the_same_output(tmp_path, cached, seed_text)
             break
         time.sleep(0.05)
     assert proc.poll() is None, "the run ended before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     assert proc.wait(60) == 130
     assert b"E045" in proc.stderr.read()
     assert not out.exists() and part.exists()
