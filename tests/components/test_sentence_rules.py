@@ -186,6 +186,8 @@ def test_drafting_the_plan_outline_is_responsibility_under_a_task_heading(units_
         ("过去一年取得的成绩，是党中央统揽全局、科学决策的结果。", "一、2025年工作回顾"),
         ("这些成就，标志着我们迈出新的坚实步伐。", "一、2025年工作回顾"),
         ("城镇化是现代化的必由之路，是最大的内需潜力所在。", "二、2026年重点工作"),  # a maxim with a comma
+        ("（来源：青海日报）", "二、2026年重点工作"),  # a news copy's page chrome inside the body
+        ("青海日报记者 王某 摄", "二、2026年重点工作"),
     ],
 )
 def test_rhetoric_is_other_inside_review_and_task_sections(units_of, text, section):
@@ -345,6 +347,8 @@ def labels_with_the_rules_alone(nlp, text):
         ("我们坚信，全省的未来必将更加美好，各族群众在团结奋斗中共享发展成果。", "other"),
         ("展望今后五年，我们充满必胜信心。", "other"),
         ("深入贯彻习近平总书记考察本省重要讲话精神，加快建设现代化产业体系。", "plan"),
+        ("（来源：青海日报）", "other"),  # a news copy's source line inside the body
+        ("青海日报记者 王某 摄", "other"),  # a photo credit
     ],
 )
 def test_cues_under_a_task_heading_with_the_rules_alone(nlp, text, expected):
