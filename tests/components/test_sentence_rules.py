@@ -367,6 +367,7 @@ def test_cues_under_a_task_heading_with_the_rules_alone(nlp, text, expected):
         ("确定上述目标，坚持实事求是、科学可行、稳中有进的原则。", "plan"),  # frames the targets
         ("在关键时刻，习近平总书记再次亲临本省，专门听取开放平台建设工作汇报并发表重要讲话。", "other"),
         ("最有力的支持是，国家一揽子政策集成释放，区域协同战略接续带动。", "other"),  # what the results owe to
+        ("在此，我代表省人民政府，向在各个岗位勤奋工作的全省人民，向驻省部队官兵，表示崇高的敬意和诚挚的感谢！", "other"),
     ],
 )
 def test_cues_under_a_review_heading_with_the_rules_alone(nlp, text, expected):
