@@ -168,14 +168,14 @@ class SentenceRules(RuleComponent):
                     and quantity[last.end] > quantity[span.start]
                 ):
                     scores[self.quantity_bonus["label"]] += float(self.quantity_bonus["weight"])
-                pledge = self.carry_stop is not None and self.carry_stop.search(span_text)
-                if not pledge and ((
+                carries = (
                     previous is not None
                     and (not level or self.carry_lists)  # a list lead (一是) inside the paragraph
                     and previous[0] == paragraph
                     and previous[1] == self.carry["label"]
                     and (previous[2] >= self.carry["min_score"] or (previous[3] and context not in self.carry_unchained))
-                ) or (level and list_carry.get(level) and context not in self.carry_unchained)):
+                ) or (level and list_carry.get(level) and context not in self.carry_unchained)
+                if carries and not (self.carry_stop and self.carry_stop.search(span_text)):
                     scores[self.carry["label"]] += float(self.carry["weight"])
                     carried = True
             clf = ext.clf_scores if end == i + 1 else _length_weighted([e.clf_scores for e in exts[i:end]], texts[i:end])

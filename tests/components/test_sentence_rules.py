@@ -1,4 +1,3 @@
-import re
 from pathlib import Path
 
 import pytest
@@ -507,19 +506,19 @@ def test_a_list_of_gaps_carries_into_its_list_leads(nlp, tmp_path):
         "二是部分企业经营困难，下岗人员增多。\n"
     )
 
-    def labels_now():
+    def labels_now(doc):
         return {s.text: s._.label for s in doc.spans["units"]}
 
     tagger(True)(doc)
-    got = labels_now()
+    got = labels_now(doc)
     assert got["一是外部需求萎缩，不确定因素增多。"] == "problem"  # a list lead inside the paragraph of the gaps
     assert got["二是部分企业经营困难，下岗人员增多。"] == "problem"  # the next lead of the same list
     tagger(False)(doc)
-    assert labels_now()["二是部分企业经营困难，下岗人员增多。"] == "achievement"
+    assert labels_now(doc)["二是部分企业经营困难，下岗人员增多。"] == "achievement"
     nlp.get_pipe("policy_sentence_rules")(doc)
     sections = nlp("一、2022年工作情况\n开展培训。\n二、存在的问题\n队伍结构不合理。\n三、关于机构设置\n设立工作专班。\n")
     tagger(True)(sections)  # a section that sets its label is no list lead: it carries nothing to the next
-    assert {s.text: s._.label for s in sections.spans["units"]}["三、关于机构设置"] != "problem"
+    assert labels_now(sections)["三、关于机构设置"] != "problem"
 
 
 def test_an_appraisal_of_the_world_that_names_a_difficulty_is_not_rhetoric(nlp):
@@ -537,10 +536,8 @@ def test_an_appraisal_of_the_world_that_names_a_difficulty_is_not_rhetoric(nlp):
         ("四、补齐民生短板", None),
     ],
 )
-def test_a_heading_names_a_gap_unless_it_sets_out_to_close_it(heading, expected):
+def test_a_heading_names_a_gap_unless_it_sets_out_to_close_it(nlp, heading, expected):
     from pipeline.components.sections import SectionStack
-    from pipeline.data_files import load_json
 
-    headings = load_json("headings.json")
-    sections = [(e["label"], re.compile(e["pattern"])) for e in headings["sections"]]
+    sections = nlp.get_pipe("policy_sentence_rules").sections  # headings.json, compiled
     assert SectionStack(sections, ()).heading_labels(heading)[0] == expected
