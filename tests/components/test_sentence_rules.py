@@ -231,6 +231,25 @@ def test_a_glossary_entry_and_a_maxim_are_other(nlp):
     assert labels["1.“三通一码”：赣服通、赣政通、赣企通、赣通码。"] == "other"
 
 
+@pytest.mark.parametrize("text", [
+    "［3］两新：",
+    "“六通”指通水、通电、通路、通气、通网、通邮。",
+    "“两重”是指国家重大战略实施和重点领域安全能力建设。",
+    "指建好、管好、护好、运营好城市道路。",
+    "是“高水平职业院校建设计划”的简称，旨在建设一批高水平学校。",
+])
+def test_a_glossary_definition_is_other_one_sentence_at_a_time(nlp, text):
+    # Given alone, with no 名词解释 heading above it, a definition reads like a task to the classifier.
+    doc = nlp(text)
+    assert doc.spans["units"][0]._.label == "other"
+
+
+@pytest.mark.parametrize("text", ["指导各地落实减税降费政策。", "“放管服”改革持续深化，营商环境不断优化。"])
+def test_a_sentence_that_only_looks_like_a_definition_is_not_other(nlp, text):
+    doc = nlp(text)
+    assert doc.spans["units"][0]._.label != "other"
+
+
 def test_subsections_of_a_two_part_heading_take_its_later_part(nlp):
     text = ("二、“十四五”时期发展成就和“十五五”时期主要目标任务\n过去五年，全区经济总量迈上新台阶。\n"
             "（一）大力发展人工智能，加快培育新质生产力。\n推进算力建设。\n")
