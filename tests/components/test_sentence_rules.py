@@ -187,6 +187,9 @@ def test_drafting_the_plan_outline_is_responsibility_under_a_task_heading(units_
         ("城镇化是现代化的必由之路，是最大的内需潜力所在。", "二、2026年重点工作"),  # a maxim with a comma
         ("（来源：青海日报）", "二、2026年重点工作"),  # a news copy's page chrome inside the body
         ("青海日报记者 王某 摄", "二、2026年重点工作"),
+        ("“十五五”新蓝图已经绘就，新征程就在脚下。", "二、2026年重点工作"),  # a rally line that names the future
+        ("登高望远、放眼未来，建设美丽家园的美好愿景召唤着我们。", "二、2026年重点工作"),
+        ("苦干实干创造历史，奋斗奋进成就未来。", "二、2026年重点工作"),  # 未来 here ends a slogan, not a plan
     ],
 )
 def test_rhetoric_is_other_inside_review_and_task_sections(units_of, text, section):
@@ -367,6 +370,8 @@ def labels_with_the_rules_alone(nlp, text):
         ("深入贯彻习近平总书记考察本省重要讲话精神，加快建设现代化产业体系。", "plan"),
         ("（来源：青海日报）", "other"),  # a news copy's source line inside the body
         ("青海日报记者 王某 摄", "other"),  # a photo credit
+        ("苦干实干创造历史，奋斗奋进成就未来。", "other"),  # a slogan outweighs its 未来 and the heading
+        ("奋进正当其时，实干成就未来。", "other"),
     ],
 )
 def test_cues_under_a_task_heading_with_the_rules_alone(nlp, text, expected):
