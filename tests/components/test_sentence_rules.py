@@ -372,6 +372,8 @@ def labels_with_the_rules_alone(nlp, text):
         ("青海日报记者 王某 摄", "other"),  # a photo credit
         ("苦干实干创造历史，奋斗奋进成就未来。", "other"),  # a slogan outweighs its 未来 and the heading
         ("奋进正当其时，实干成就未来。", "other"),
+        ("各族人民同心同德，为促进国家的繁荣昌盛作出了巨大贡献。", "achievement"),  # perfective 了 on a result
+        ("各部门为治理整顿发布了一些文件，起了积极的作用。", "achievement"),
     ],
 )
 def test_cues_under_a_task_heading_with_the_rules_alone(nlp, text, expected):
