@@ -396,6 +396,9 @@ def test_cues_under_a_task_heading_with_the_rules_alone(nlp, text, expected):
         ("“十四五”规划设置的30项指标中，有3项指标未能如期完成。", "problem"),  # targets missed
         ("受多重因素影响，地区生产总值等2项指标不及预期。", "problem"),
         ("全年扭转多年未达预期的被动局面，经济增速明显回升。", "achievement"),  # the miss was turned round
+        ("1月20日，某省第十四届人民代表大会第四次会议在省会开幕。", "other"),  # a news copy's lead
+        ("省长王某作政府工作报告。", "other"),
+        ("这些都是发展中、前进中的问题，只要我们迎难而上就一定能够克服。", "other"),  # reassurance, not a gap
     ],
 )
 def test_cues_under_a_review_heading_with_the_rules_alone(nlp, text, expected):
