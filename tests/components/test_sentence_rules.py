@@ -374,6 +374,8 @@ def labels_with_the_rules_alone(nlp, text):
         ("奋进正当其时，实干成就未来。", "other"),
         ("各族人民同心同德，为促进国家的繁荣昌盛作出了巨大贡献。", "achievement"),  # perfective 了 on a result
         ("各部门为治理整顿发布了一些文件，起了积极的作用。", "achievement"),
+        ("目前部分企业确实面临不同程度的困难和问题。", "problem"),  # a gap inside a task section
+        ("帮助企业解决生产经营中遇到的困难和问题。", "plan"),  # the task that meets it
     ],
 )
 def test_cues_under_a_task_heading_with_the_rules_alone(nlp, text, expected):
