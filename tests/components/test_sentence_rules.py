@@ -397,6 +397,7 @@ def test_cues_under_a_task_heading_with_the_rules_alone(nlp, text, expected):
         ("最有力的支持是，国家一揽子政策集成释放，区域协同战略接续带动。", "other"),  # what the results owe to
         ("在此，我代表省人民政府，向在各个岗位勤奋工作的全省人民，向驻省部队官兵，表示崇高的敬意和诚挚的感谢！", "other"),
         ("“十四五”规划设置的30项指标中，有3项指标未能如期完成。", "problem"),  # targets missed
+        ("加快农业开放创新，建设未来农业产业园，农业科技进步贡献率67.5%。", "achievement"),  # 未来 names a park
         ("受多重因素影响，地区生产总值等2项指标不及预期。", "problem"),
         ("全年扭转多年未达预期的被动局面，经济增速明显回升。", "achievement"),  # the miss was turned round
         ("1月20日，某省第十四届人民代表大会第四次会议在省会开幕。", "other"),  # a news copy's lead
