@@ -94,6 +94,12 @@ class SentenceRules(RuleComponent):
         self.carry_unchained = (
             frozenset(self.carry.get("chain_not_under", ())) if self.carry.get("chain") else frozenset(SENTENCE_LABELS)
         )
+        # a paragraph that opens with the period behind (这五年，…) goes on reporting it: see retrospective_carry
+        self.retro = cues.get("retrospective_carry")
+        if self.retro:
+            self.retro_opener = compile_pattern(self.retro["opener"], "cues.json")
+            self.retro_not_under = frozenset(self.retro.get("not_under", ()))
+            self.retro_stop = compile_pattern(self.retro["stop"], "cues.json") if self.retro.get("stop") else None
         weights = cues["classifier_weight"]
         self.classifier_weight = {
             True: float(weights["with_context"]),
@@ -144,6 +150,7 @@ class SentenceRules(RuleComponent):
         ends = self._sentence_ends(exts, texts)
         shared: dict[str, float] | None = None  # the scores of the sentence the current unit goes on with
         list_carry: dict[int, bool] = {}  # heading level -> the last list lead at that level passes the carry on
+        retro: tuple[int, bool] | None = None  # paragraph, and whether its last unit passes the retrospective carry on
         for i, span in enumerate(units):
             ext = exts[i]
             if ext.is_chrome:
@@ -158,7 +165,7 @@ class SentenceRules(RuleComponent):
             end = ends[i]
             span_text = "".join(texts[i:end])
             last = units[end - 1]
-            carried = False
+            carried = retro_carried = False
             if own:
                 scores = self.cue_scores(span_text, own, weight=self.heading_context_weight)
             else:
@@ -178,11 +185,21 @@ class SentenceRules(RuleComponent):
                 if carries and not (self.carry_stop and self.carry_stop.search(span_text)):
                     scores[self.carry["label"]] += float(self.carry["weight"])
                     carried = True
+                retro_carried = bool(
+                    self.retro and not level and retro is not None and retro == (paragraph, True)
+                    and context not in self.retro_not_under
+                    and not (self.retro_stop and self.retro_stop.search(span_text))
+                )
+                if retro_carried:
+                    scores[self.retro["label"]] += float(self.retro["weight"])
             clf = ext.clf_scores if end == i + 1 else _length_weighted([e.clf_scores for e in exts[i:end]], texts[i:end])
             probs = self.combine(scores, clf, has_context=bool(own or context))
             label, score = self._set(ext, probs)
             shared = probs if end > i + 1 else None
             previous = (paragraph, label, score, carried)
+            if self.retro:
+                retro = (paragraph, not own and not level and label == self.retro["label"]
+                         and (retro_carried or self.retro_opener.search(span_text) is not None))
             if level and self.carry_lists:
                 list_carry = {k: v for k, v in list_carry.items() if k < level}
                 # only list leads (headings that set no label): 三、存在的问题 does not carry into 四、…

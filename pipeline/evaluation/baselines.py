@@ -81,6 +81,8 @@ def section_only_tagger(nlp: Language) -> SentenceRules:
     cues["bias"] = {OTHER: NO_SECTION_BIAS}
     cues["quantity_bonus"]["weight"] = 0.0
     cues["paragraph_carry"]["weight"] = 0.0
+    if "retrospective_carry" in cues:
+        cues["retrospective_carry"]["weight"] = 0.0
     cues["combination"] = "rules"  # the classifier's scores on the units are not headings
     tagger = copy.copy(source)
     tagger.name = "section_only"

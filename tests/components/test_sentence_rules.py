@@ -577,3 +577,40 @@ def test_a_heading_names_a_gap_unless_it_sets_out_to_close_it(nlp, heading, expe
 
     sections = nlp.get_pipe("policy_sentence_rules").sections  # headings.json, compiled
     assert SectionStack(sections, ()).heading_labels(heading)[0] == expected
+
+
+def test_a_paragraph_that_opens_with_the_period_behind_goes_on_reporting_it(nlp, tmp_path):
+    def tagger(**carry):
+        return rules_with_cues(tmp_path, lambda cues: (
+            cues.update(combination="rules"), cues["retrospective_carry"].update(carry)
+        ))
+
+    outline = nlp(
+        "二、关于“十五五”规划纲要草案的说明\n"
+        "这五年，综合经济实力再攀新高峰。全市生产总值从1万亿元增加到1.5万亿元。重点区域先行先试作用充分发挥。\n"
+    )
+    defence = nlp(
+        "八、加强国防建设\n"
+        "过去一年，国防和军队建设取得显著成效。新的一年，要全面加强练兵备战。加强全民国防教育。\n"
+    )
+    review = nlp("一、2025年工作回顾\n过去一年，经济稳中有进。同时也要清醒看到，发展中还存在不少困难和问题。\n")
+    wish = nlp("二、2026年重点工作\n过去一年，外交工作取得积极成果，同周边国家关系进一步发展。我们愿意看到两国关系得到正常发展。\n")
+
+    def labels_now(doc):
+        return {s.text: s._.label for s in doc.spans["units"]}
+
+    carrying = tagger()
+    for doc in (outline, defence, review, wish):
+        carrying(doc)
+    assert labels_now(outline)["全市生产总值从1万亿元增加到1.5万亿元。"] == "achievement"
+    assert labels_now(outline)["重点区域先行先试作用充分发挥。"] == "achievement"  # carried by a carried unit
+    assert labels_now(defence)["新的一年，要全面加强练兵备战。"] == "plan"  # the plan ends the carry
+    assert labels_now(defence)["加强全民国防教育。"] == "plan"
+    assert labels_now(review)["同时也要清醒看到，发展中还存在不少困难和问题。"] == "problem"  # a gap ends it too
+    assert labels_now(wish)["我们愿意看到两国关系得到正常发展。"] == "plan"  # a wish takes no carry
+    tagger(weight=0.0)(outline)
+    assert labels_now(outline)["重点区域先行先试作用充分发挥。"] == "plan"  # what the carry changes
+    tagger(stop="")(wish)
+    assert labels_now(wish)["我们愿意看到两国关系得到正常发展。"] == "achievement"  # what the stop prevents
+    for doc in (outline, wish):
+        nlp.get_pipe("policy_sentence_rules")(doc)
