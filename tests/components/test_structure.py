@@ -1,3 +1,5 @@
+import pytest
+
 from pipeline.components.structure import StructureRules
 from pipeline.data_files import load_json
 
@@ -81,6 +83,22 @@ def test_page_footer_is_chrome(nlp):
     # a body ending in a sentence keeps it
     body = nlp(BODY)
     assert not body.spans["units"][-1]._.is_chrome
+
+
+@pytest.mark.parametrize("text", [
+    "承办全国户外运动产业大会。",  # 承办 opens a result, not the footer's 承办单位：
+    "推动更多“湘字号”文化精品出海。",  # a brand, not the font-size switch 【字号：
+    "扩大中华老字号品牌影响力。",
+])
+def test_a_sentence_alone_is_not_mistaken_for_page_chrome(nlp, text):
+    doc = nlp(text)
+    assert not doc.spans["units"][0]._.is_chrome
+
+
+@pytest.mark.parametrize("text", ["【字号：", "字体：大 中 小", "主办单位：某某区人民政府办公室", "承办：某某区大数据中心"])
+def test_page_chrome_alone_is_chrome(nlp, text):
+    doc = nlp(text)
+    assert doc.spans["units"][0]._.is_chrome
 
 
 def test_a_line_that_goes_on_with_an_open_sentence_is_no_heading(nlp):
