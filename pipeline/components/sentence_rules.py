@@ -186,7 +186,7 @@ class SentenceRules(RuleComponent):
                     scores[self.carry["label"]] += float(self.carry["weight"])
                     carried = True
                 retro_carried = bool(
-                    self.retro and not level and retro is not None and retro == (paragraph, True)
+                    self.retro and not level and retro == (paragraph, True)
                     and context not in self.retro_not_under
                     and not (self.retro_stop and self.retro_stop.search(span_text))
                 )
