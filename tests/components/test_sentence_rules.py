@@ -416,6 +416,13 @@ def test_a_pledge_after_a_gap_takes_no_carry_with_the_rules_alone(nlp):
     assert (found[gap], found[pledge]) == ("problem", "plan")
 
 
+def test_weighing_the_results_opens_a_paragraph_of_gaps_with_the_rules_alone(nlp):
+    opener = "肯定成绩的同时，我们也清醒认识到，经济发展中老问题、新挑战仍然不少。"
+    gap = "市场预期偏弱，消费、投资后劲支撑不够，巩固经济回升向好基础面临压力；"
+    found = labels_with_the_rules_alone(nlp, f"一、2025年工作回顾\n全年完成投资1万亿元。\n{opener}{gap}\n")
+    assert (found[opener], found[gap]) == ("problem", "problem")  # the opener is sure enough to carry
+
+
 def test_a_confident_classifier_adds_its_label_under_a_heading(nlp, tmp_path):
     rule_scores = {"responsibility": 0.0, "achievement": 2.3, "problem": 0.0, "plan": 0.0, "other": -0.5}
     sure = {"achievement": 0.08, "plan": 0.02, "problem": 0.88, "other": 0.02}
