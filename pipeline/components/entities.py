@@ -268,10 +268,13 @@ class EntityRules(RuleComponent):
         large = self._regex_test(qty["large_number_token"], "quantity.json")
         fraction = self._regex_test(qty["fraction_token"], "quantity.json")
         per = self._in_test(qty["unit_per"])
+        per_only = self._in_test([u for u in qty["per_units"] if u not in qty["unit"]])
         mult = {**self._in_test(qty["multiplier"]), "OP": "?"}
         quantity = [
             [before, num, after, mult, unit, after],
             [before, num, after, unit, per, unit, after],
+            [before, num, after, mult, unit, per, per_only, after],
+            [before, num, after, {"ORTH": "个"}, {"ORTH": "月"}],
             [before, large, after],
             [before, fraction, after],
             [before, num, after, {"ORTH": "个"}, {"ORTH": "百分点"}],
@@ -302,6 +305,7 @@ class EntityRules(RuleComponent):
         self._percent_units = {to_halfwidth(u) for u in qty["percent_sign"]} | set(
             qty["percent_words"].values())
         self._units_by_length = sorted(qty["unit"] + qty["percent_sign"], key=len, reverse=True)
+        self._per_units = frozenset(qty["unit"]) | frozenset(qty["per_units"])
         self._other_flags = ~sum(1 << flag for flag, _ in self._word_tests) & (1 << 64) - 1
         self._masks: dict[int, int] = {}  # string id -> flags of the word tests
         self._cuts: dict[int, tuple[str, str] | None] = {}  # string id -> split_fused_words' cut
@@ -706,7 +710,11 @@ class EntityRules(RuleComponent):
             if text.endswith(marker):
                 approx, text = marker, text[: -len(marker)]
                 break
-        unit = ""
+        unit = per = ""
+        # a rate (元/月, 万吨/年): the denominator goes with the unit, the number is the numerator's
+        head, slash, tail = text.rpartition("/")
+        if slash and head and tail in self._per_units and not _FRACTION.match(text):
+            text, per = head, "/" + tail
         for word, word_unit in self._qty["percent_words"].items():
             if text.startswith(word):
                 unit, text = word_unit, text.replace(word, "")
@@ -740,6 +748,10 @@ class EntityRules(RuleComponent):
             return None
         if unit == "个百分点":
             unit = "百分点"
+        if per:
+            if not unit:
+                return None
+            unit += per
         return {
             "value": tidy(values[0]),
             "value_max": tidy(values[1]) if len(values) == 2 else None,

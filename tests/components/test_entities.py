@@ -55,6 +55,9 @@ def test_nothing_else_inside_a_title(ents_of):
         ("增加产值5100多亿元。", ("5100多亿元", 5.1e11, "元", "多")),  # 5100 | 多 | 亿 | 元
         ("新增5000余万元。", ("5000余万元", 5e7, "元", "余")),
         ("减税降费超万亿元。", ("万亿元", 1e12, "元", None)),
+        ("连续24个月保持两位数增长。", ("24个月", 24, "个月", None)),  # months, not 24个
+        ("低保标准提高到842元/月。", ("842元/月", 842, "元/月", None)),  # a rate keeps its denominator
+        ("新增产能3095万吨/年。", ("3095万吨/年", 3.095e7, "吨/年", None)),
     ],
 )
 def test_quantities_are_normalised(nlp, text, expected):
