@@ -58,6 +58,9 @@ def test_nothing_else_inside_a_title(ents_of):
         ("连续24个月保持两位数增长。", ("24个月", 24, "个月", None)),  # months, not 24个
         ("低保标准提高到842元/月。", ("842元/月", 842, "元/月", None)),  # a rate keeps its denominator
         ("新增产能3095万吨/年。", ("3095万吨/年", 3.095e7, "吨/年", None)),
+        ("外送电量超过1000亿度。", ("1000亿度", 1e11, "度", None)),
+        ("举办促消费活动500余场次。", ("500余场次", 500, "场次", "余")),
+        ("累计缔结118对友城。", ("118对", 118, "对", None)),
     ],
 )
 def test_quantities_are_normalised(nlp, text, expected):
