@@ -275,6 +275,7 @@ class EntityRules(RuleComponent):
             [before, num, after, unit, per, unit, after],
             [before, num, after, mult, unit, per, per_only, after],
             [before, num, after, {"ORTH": "个"}, {"ORTH": "月"}],
+            [before, num, after, mult, unit, {"ORTH": {"IN": ["（", "("]}}, unit, {"ORTH": {"IN": ["）", ")"]}}, after],
             [before, large, after],
             [before, fraction, after],
             [before, num, after, {"ORTH": "个"}, {"ORTH": "百分点"}],
@@ -306,6 +307,7 @@ class EntityRules(RuleComponent):
             qty["percent_words"].values())
         self._units_by_length = sorted(qty["unit"] + qty["percent_sign"], key=len, reverse=True)
         self._per_units = frozenset(qty["unit"]) | frozenset(qty["per_units"])
+        self._alternative_unit = compile_pattern(qty["alternative_unit"], "quantity.json")
         self._other_flags = ~sum(1 << flag for flag, _ in self._word_tests) & (1 << 64) - 1
         self._masks: dict[int, int] = {}  # string id -> flags of the word tests
         self._cuts: dict[int, tuple[str, str] | None] = {}  # string id -> split_fused_words' cut
@@ -706,11 +708,14 @@ class EntityRules(RuleComponent):
         for marker in self._qty["approx_before"]:
             if text.startswith(marker):
                 approx, text = marker, text[len(marker):]
-        for marker in sorted(self._qty["approx_after"], key=len, reverse=True):
+        # 1000多万 is 10 million, more or less: its 多万 is no marker after the number
+        for marker in sorted(self._qty["approx_after"], key=len, reverse=True) if not _INNER_APPROX.match(text) else ():
             if text.endswith(marker):
                 approx, text = marker, text[: -len(marker)]
                 break
-        unit = per = ""
+        unit = per = alternative = ""
+        if (bracketed := self._alternative_unit.match(text)) and bracketed.group(2) in self._per_units:
+            text, alternative = bracketed.group(1), f"({bracketed.group(2)})"
         # a rate (元/月, 万吨/年): the denominator goes with the unit, the number is the numerator's
         head, slash, tail = text.rpartition("/")
         if slash and head and tail in self._per_units and not _FRACTION.match(text):
@@ -748,10 +753,10 @@ class EntityRules(RuleComponent):
             return None
         if unit == "个百分点":
             unit = "百分点"
-        if per:
+        if per or alternative:
             if not unit:
                 return None
-            unit += per
+            unit += alternative + per
         return {
             "value": tidy(values[0]),
             "value_max": tidy(values[1]) if len(values) == 2 else None,
