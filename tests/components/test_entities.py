@@ -121,6 +121,17 @@ def test_ordinals_of_congresses_and_plenary_sessions_are_not_quantities(ents_of)
     assert [t for t, label in ents_of(text) if label == "QUANTITY"] == ["3届"]
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("每万人高价值发明专利拥有量达到20件。", ["20件"]),  # 万人 after 每 is the rate's denominator
+    ("坚持四项基本原则，落实中央八项规定精神。", []),  # names
+    ("三次产业结构进一步优化。", []),
+    ("深化农村土地二轮延包试点。", []),
+    ("完成了市十六届人大三次会议确定的目标任务，召开3次会议。", ["3次"]),  # a session, then a count
+])
+def test_names_and_rate_denominators_are_not_quantities(ents_of, text, expected):
+    assert [t for t, label in ents_of(text) if label == "QUANTITY"] == expected
+
+
 def test_durations_in_chinese_numerals_are_kept(nlp):
     found = quantities(nlp, "用五年时间，三十年来，一百年。")
     assert [(f[0], f[1], f[2]) for f in found] == [("五年", 5, "年"), ("三十年", 30, "年"), ("一百年", 100, "年")]
