@@ -175,21 +175,10 @@ class SentenceRules(RuleComponent):
                     and quantity[last.end] > quantity[span.start]
                 ):
                     scores[self.quantity_bonus["label"]] += float(self.quantity_bonus["weight"])
-                carries = (
-                    previous is not None
-                    and (not level or self.carry_lists)  # a list lead (一是) inside the paragraph
-                    and previous[0] == paragraph
-                    and previous[1] == self.carry["label"]
-                    and (previous[2] >= self.carry["min_score"] or (previous[3] and context not in self.carry_unchained))
-                ) or (level and list_carry.get(level) and context not in self.carry_unchained)
-                if carries and not (self.carry_stop and self.carry_stop.search(span_text)):
+                carried = self._gap_carries(previous, list_carry, level, paragraph, context, span_text)
+                if carried:
                     scores[self.carry["label"]] += float(self.carry["weight"])
-                    carried = True
-                retro_carried = bool(
-                    self.retro and not level and retro == (paragraph, True)
-                    and context not in self.retro_not_under
-                    and not (self.retro_stop and self.retro_stop.search(span_text))
-                )
+                retro_carried = self._retrospective_carries(retro, level, paragraph, context, span_text)
                 if retro_carried:
                     scores[self.retro["label"]] += float(self.retro["weight"])
             clf = ext.clf_scores if end == i + 1 else _length_weighted([e.clf_scores for e in exts[i:end]], texts[i:end])
@@ -207,6 +196,30 @@ class SentenceRules(RuleComponent):
                     not own and label == self.carry["label"] and (score >= self.carry["min_score"] or carried)
                 )
         return doc
+
+    def _gap_carries(self, previous, list_carry: dict[int, bool], level: int, paragraph: int,
+                     context: str | None, text: str) -> bool:
+        """Whether a body unit or list lead takes the paragraph carry (``paragraph_carry``): the
+        unit before it in its paragraph ended up the carry's label, sure enough or carried itself,
+        or a list lead's sibling before it did; a pledge that closes the gaps (``stop``) takes none."""
+        after_gap = (
+            previous is not None
+            and (not level or self.carry_lists)  # a list lead (一是) inside the paragraph
+            and previous[0] == paragraph
+            and previous[1] == self.carry["label"]
+            and (previous[2] >= self.carry["min_score"] or (previous[3] and context not in self.carry_unchained))
+        ) or bool(level and list_carry.get(level) and context not in self.carry_unchained)
+        return after_gap and not (self.carry_stop and self.carry_stop.search(text))
+
+    def _retrospective_carries(self, retro: tuple[int, bool] | None, level: int, paragraph: int,
+                               context: str | None, text: str) -> bool:
+        """Whether a body unit takes the retrospective carry: the unit before it in its paragraph
+        opened with the period behind or was carried, and kept the label (``retrospective_carry``)."""
+        return bool(
+            self.retro and not level and retro == (paragraph, True)
+            and context not in self.retro_not_under
+            and not (self.retro_stop and self.retro_stop.search(text))
+        )
 
     @staticmethod
     def _sentence_ends(exts, texts: list[str]) -> list[int]:
