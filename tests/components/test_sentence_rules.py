@@ -131,6 +131,15 @@ def rules_with_cues(tmp_path, edit):
     return SentenceRules("t", cues=str(path), headings="headings.json")
 
 
+def rules_alone_with(tmp_path, section, **settings):
+    """The rule tagger alone (the classifier's vote off) with ``settings`` changed in one section of cues.json."""
+    return rules_with_cues(tmp_path, lambda cues: (cues.update(combination="rules"), cues[section].update(settings)))
+
+
+def labels_now(doc):
+    return {s.text: s._.label for s in doc.spans["units"]}
+
+
 def test_unknown_combination_is_a_coded_error(nlp, tmp_path):
     with pytest.raises(ValueError, match="combination"):
         rules_with_cues(tmp_path, lambda cues: cues.update(combination="average"))
@@ -512,9 +521,7 @@ def test_a_result_reached_through_effort_in_a_task_section(units_of, text, expec
 
 def test_a_carried_gap_carries_on_in_a_review_but_not_in_a_task_section(nlp, tmp_path):
     def tagger(**carry):
-        return rules_with_cues(tmp_path, lambda cues: (
-            cues.update(combination="rules"), cues["paragraph_carry"].update(carry)
-        ))
+        return rules_alone_with(tmp_path, "paragraph_carry", **carry)
 
     review = nlp(
         "一、2025年工作回顾\n全年完成投资1万亿元。\n"
@@ -539,18 +546,13 @@ def test_a_carried_gap_carries_on_in_a_review_but_not_in_a_task_section(nlp, tmp
 
 def test_a_list_of_gaps_carries_into_its_list_leads(nlp, tmp_path):
     def tagger(lists):
-        return rules_with_cues(tmp_path, lambda cues: (
-            cues.update(combination="rules"), cues["paragraph_carry"].update(lists=lists)
-        ))
+        return rules_alone_with(tmp_path, "paragraph_carry", lists=lists)
 
     doc = nlp(
         "一、2025年工作回顾\n全年完成投资1万亿元。\n"
         "也要清醒地看到，我们正面临前所未有的困难和挑战。一是外部需求萎缩，不确定因素增多。\n"
         "二是部分企业经营困难，下岗人员增多。\n"
     )
-
-    def labels_now(doc):
-        return {s.text: s._.label for s in doc.spans["units"]}
 
     tagger(True)(doc)
     got = labels_now(doc)
@@ -588,9 +590,7 @@ def test_a_heading_names_a_gap_unless_it_sets_out_to_close_it(nlp, heading, expe
 
 def test_a_paragraph_that_opens_with_the_period_behind_goes_on_reporting_it(nlp, tmp_path):
     def tagger(**carry):
-        return rules_with_cues(tmp_path, lambda cues: (
-            cues.update(combination="rules"), cues["retrospective_carry"].update(carry)
-        ))
+        return rules_alone_with(tmp_path, "retrospective_carry", **carry)
 
     outline = nlp(
         "二、关于“十五五”规划纲要草案的说明\n"
@@ -602,9 +602,6 @@ def test_a_paragraph_that_opens_with_the_period_behind_goes_on_reporting_it(nlp,
     )
     review = nlp("一、2025年工作回顾\n过去一年，经济稳中有进。同时也要清醒看到，发展中还存在不少困难和问题。\n")
     wish = nlp("二、2026年重点工作\n过去一年，外交工作取得积极成果，同周边国家关系进一步发展。我们愿意看到两国关系得到正常发展。\n")
-
-    def labels_now(doc):
-        return {s.text: s._.label for s in doc.spans["units"]}
 
     carrying = tagger()
     for doc in (outline, defence, review, wish):
