@@ -386,6 +386,8 @@ def labels_with_the_rules_alone(nlp, text):
         ("目前部分企业确实面临不同程度的困难和问题。", "problem"),  # a gap inside a task section
         ("帮助企业解决生产经营中遇到的困难和问题。", "plan"),  # the task that meets it
         ("省委全会对我省未来五年经济社会发展作出了系统设计和战略谋划。", "other"),  # whose design, not a task
+        ("请审议。", "other"),  # the closing procedural line
+        ("提请审议地方性法规草案13件。", "plan"),  # submitting drafts is work
     ],
 )
 def test_cues_under_a_task_heading_with_the_rules_alone(nlp, text, expected):
