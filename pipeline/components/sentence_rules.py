@@ -23,7 +23,7 @@ if not Span.has_extension("clf_scores"):
 COMBINATIONS = ("pooled", "rules", "classifier")
 
 
-CUE_OPTIONS = ("under_any_heading", "not_under")
+CUE_OPTIONS = ("under_any_heading", "not_under", "only_under")
 
 
 def cue_entry(entry) -> tuple[str, float, dict]:
@@ -69,19 +69,20 @@ class SentenceRules(RuleComponent):
 
     def _build(self) -> None:
         cues = self.data["cues"]
-        # label, pattern, weight, suppressible, the contexts it does not count under
-        self.cues: list[tuple[str, object, float, bool, tuple[str, ...]]] = []
+        # label, pattern, weight, suppressible, the contexts it does not count under, the only ones it counts under
+        self.cues: list[tuple[str, object, float, bool, tuple[str, ...], tuple[str, ...]]] = []
         for label, entries in cues["cues"].items():
             if label not in SENTENCE_LABELS:
                 raise ValueError(Errors.E006.format(label=label, labels=", ".join(SENTENCE_LABELS)))
             for entry in entries:
                 pattern, weight, options = cue_entry(entry)
                 self.cues.append((label, compile_pattern(pattern, "cues.json"), weight,
-                                  not options.get("under_any_heading", False), tuple(options.get("not_under", ()))))
+                                  not options.get("under_any_heading", False), tuple(options.get("not_under", ())),
+                                  tuple(options.get("only_under", ()))))
         # The classifier searched the same cues in the same units just before: see PatternSearch.
         self.cue_search = pattern_search(pattern.pattern for _, pattern, *_ in self.cues)
-        self.cue_hits = [(label, self.cue_search.index[pattern.pattern], weight, suppressible, not_under)
-                         for label, pattern, weight, suppressible, not_under in self.cues]
+        self.cue_hits = [(label, self.cue_search.index[pattern.pattern], weight, suppressible, not_under, only_under)
+                         for label, pattern, weight, suppressible, not_under, only_under in self.cues]
         self.bias = {label: float(cues["bias"].get(label, 0.0)) for label in SENTENCE_LABELS}
         self.context_weight = float(cues["context_weight"])
         self.heading_context_weight = float(cues["heading_context_weight"])
@@ -109,6 +110,7 @@ class SentenceRules(RuleComponent):
             label: (float(entry["min_prob"]), float(entry["weight"]))
             for label, entry in cues.get("classifier_confident", {}).items()
         }
+        self.classifier_capped = {key: tuple(labels) for key, labels in cues.get("classifier_capped_under", {}).items()}
         self.combination = cues.get("combination", "pooled")
         if self.combination not in COMBINATIONS:
             raise ValueError(Errors.E018.format(value=self.combination, allowed=", ".join(COMBINATIONS)))
@@ -125,8 +127,9 @@ class SentenceRules(RuleComponent):
             scores[context] += self.context_weight if weight is None else weight
         suppressed = self.suppressed_under.get(context, ()) if context else ()
         hits = self.cue_search(text)
-        for label, i, cue_weight, suppressible, not_under in self.cue_hits:
-            if hits[i] and not (suppressible and label in suppressed) and context not in not_under:
+        for label, i, cue_weight, suppressible, not_under, only_under in self.cue_hits:
+            if (hits[i] and not (suppressible and label in suppressed) and context not in not_under
+                    and (not only_under or context in only_under)):
                 scores[label] += cue_weight
         return scores
 
@@ -182,7 +185,7 @@ class SentenceRules(RuleComponent):
                 if retro_carried:
                     scores[self.retro["label"]] += float(self.retro["weight"])
             clf = ext.clf_scores if end == i + 1 else _length_weighted([e.clf_scores for e in exts[i:end]], texts[i:end])
-            probs = self.combine(scores, clf, has_context=bool(own or context))
+            probs = self.combine(scores, clf, has_context=bool(own or context), context=own or context)
             label, score = self._set(ext, probs)
             shared = probs if end > i + 1 else None
             previous = (paragraph, label, score, carried)
@@ -245,7 +248,8 @@ class SentenceRules(RuleComponent):
         return ends
 
     def combine(
-        self, rule_scores: dict[str, float], clf: dict[str, float] | None, *, has_context: bool = False
+        self, rule_scores: dict[str, float], clf: dict[str, float] | None, *, has_context: bool = False,
+        context: str | None = None,
     ) -> dict[str, float]:
         """The rule scores alone, or log-linear pooling with the classifier's probabilities
         (``combination`` in cues.json: ``pooled``, ``rules`` or ``classifier``). A label the
@@ -258,6 +262,10 @@ class SentenceRules(RuleComponent):
         log_clf = {label: math.log(clf.get(label, uniform) + 1e-6) for label in SENTENCE_LABELS}
         if self.combination == "classifier":
             return softmax(log_clf)
+        # under a task heading a target reads like a result (达到…, 取得…进展): the classifier may not
+        # vote those labels over the heading's own (classifier_capped_under)
+        for label in self.classifier_capped.get(context, ()):
+            log_clf[label] = min(log_clf[label], log_clf[context])
         weight = self.classifier_weight[has_context]
         pooled = {label: rule_scores[label] + weight * log_clf[label] for label in SENTENCE_LABELS}
         if has_context:

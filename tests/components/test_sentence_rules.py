@@ -233,6 +233,12 @@ def test_a_cue_does_not_count_under_the_labels_it_lists(nlp):
     assert rules.cue_scores(past, "achievement")["other"] > rules.cue_scores(past, "plan")["other"]
 
 
+def test_a_cue_counts_only_under_the_labels_it_lists(nlp):
+    rules = nlp.get_pipe("policy_sentence_rules")
+    last_year = "去年由于各方面的努力，人口出生率有所降低。"  # 去年 counts as a result only in a task section
+    assert rules.cue_scores(last_year, "plan")["achievement"] > rules.cue_scores(last_year, None)["achievement"]
+
+
 def test_a_glossary_entry_and_a_maxim_are_other(nlp):
     text = ("三、2026年重点工作\n（一）全力扩大内需。\n推进平安建设。\n大道至简，实干为要。\n"
             "1.“三通一码”：赣服通、赣政通、赣企通、赣通码。\n")
@@ -448,6 +454,25 @@ def test_a_confident_classifier_adds_its_label_under_a_heading(nlp, tmp_path):
     assert winner(rules, unsure, True) == "achievement"
     off = rules_with_cues(tmp_path, lambda cues: cues.update(classifier_confident={}))
     assert winner(off, sure, True) == "achievement"  # without the bonus the section's label holds
+
+
+def test_under_a_task_heading_the_classifier_cannot_vote_a_target_a_result(nlp, tmp_path):
+    # 全省技术合同成交额达90亿元。 under a task heading: plan by the heading, a result by its wording
+    rule_scores = {"responsibility": 0.0, "achievement": 1.1, "problem": 0.0, "plan": 2.0, "other": -0.5}
+    result_like = {"achievement": 0.99, "plan": 0.01, "problem": 0.0, "other": 0.0}
+
+    def winner(rules, context):
+        pooled = rules.combine(rule_scores, result_like, has_context=True, context=context)
+        return max(pooled, key=pooled.get)
+
+    rules = nlp.get_pipe("policy_sentence_rules")
+    assert winner(rules, "plan") == "plan"
+    off = rules_with_cues(tmp_path, lambda cues: cues.update(classifier_capped_under={}))
+    assert winner(off, "plan") == "achievement"  # what the cap prevents
+    review = {**rule_scores, "achievement": 2.0, "plan": 1.1}
+    pooled = rules.combine(review, {"achievement": 0.01, "plan": 0.99, "problem": 0.0, "other": 0.0},
+                           has_context=True, context="achievement")
+    assert max(pooled, key=pooled.get) == "plan"  # the cap is for task headings only
 
 
 
