@@ -475,6 +475,14 @@ def test_under_a_task_heading_the_classifier_cannot_vote_a_target_a_result(nlp, 
     assert max(pooled, key=pooled.get) == "plan"  # the cap is for task headings only
 
 
+def test_under_a_glossary_heading_the_classifier_cannot_vote_an_entry_a_task(nlp):
+    # 将水、电、光、气网融入路网。 under 注释: other by the heading, a task by its wording
+    rule_scores = {"responsibility": 0.0, "achievement": 0.3, "problem": 0.0, "plan": 0.4, "other": 1.5}
+    task_like = {"achievement": 0.01, "plan": 0.9809, "problem": 0.009, "other": 0.0001}
+    pooled = nlp.get_pipe("policy_sentence_rules").combine(rule_scores, task_like, has_context=True, context="other")
+    assert max(pooled, key=pooled.get) == "other"  # responsibility's uniform share is capped too
+
+
 
 def section_contexts(nlp, lines):
     """(text, context) per line, given as (text, heading level), from the tagger's SectionStack."""
