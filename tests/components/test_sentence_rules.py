@@ -475,6 +475,22 @@ def test_under_a_task_heading_the_classifier_cannot_vote_a_target_a_result(nlp, 
     assert max(pooled, key=pooled.get) == "plan"  # the cap is for task headings only
 
 
+def test_the_classifier_cannot_vote_a_carried_gap_a_result(nlp, tmp_path):
+    # 资源环境约束趋紧，绿色转型任务较重。 in a review's paragraph of gaps: the review's label, the carry, a result-like vote
+    rule_scores = {"responsibility": 0.0, "achievement": 2.3, "problem": 2.5 + 0.6, "plan": 0.0, "other": -0.5}
+    result_like = {"achievement": 0.97, "plan": 0.01, "problem": 0.01, "other": 0.01}
+
+    def winner(rules, carried):
+        pooled = rules.combine(rule_scores, result_like, has_context=True, context="achievement", carried=carried)
+        return max(pooled, key=pooled.get)
+
+    rules = nlp.get_pipe("policy_sentence_rules")
+    assert winner(rules, "problem") == "problem"
+    assert winner(rules, None) == "achievement"  # not carried: the classifier's vote counts in full
+    off = rules_with_cues(tmp_path, lambda cues: cues["paragraph_carry"].update(classifier_capped=[]))
+    assert winner(off, "problem") == "achievement"
+
+
 def test_under_a_glossary_heading_the_classifier_cannot_vote_an_entry_a_task(nlp):
     # 将水、电、光、气网融入路网。 under 注释: other by the heading, a task by its wording
     rule_scores = {"responsibility": 0.0, "achievement": 0.3, "problem": 0.0, "plan": 0.4, "other": 1.5}
