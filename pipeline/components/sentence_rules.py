@@ -186,7 +186,8 @@ class SentenceRules(RuleComponent):
                     scores[self.retro["label"]] += float(self.retro["weight"])
             clf = ext.clf_scores if end == i + 1 else _length_weighted([e.clf_scores for e in exts[i:end]], texts[i:end])
             probs = self.combine(scores, clf, has_context=bool(own or context), context=own or context,
-                                 carried=self.carry["label"] if carried else None)
+                                 carried=self.carry["label"] if carried else None,
+                                 retro_carried=self.retro["label"] if retro_carried else None)
             label, score = self._set(ext, probs)
             shared = probs if end > i + 1 else None
             previous = (paragraph, label, score, carried)
@@ -250,7 +251,7 @@ class SentenceRules(RuleComponent):
 
     def combine(
         self, rule_scores: dict[str, float], clf: dict[str, float] | None, *, has_context: bool = False,
-        context: str | None = None, carried: str | None = None,
+        context: str | None = None, carried: str | None = None, retro_carried: str | None = None,
     ) -> dict[str, float]:
         """The rule scores alone, or log-linear pooling with the classifier's probabilities
         (``combination`` in cues.json: ``pooled``, ``rules`` or ``classifier``). A label the
@@ -270,6 +271,9 @@ class SentenceRules(RuleComponent):
         if carried:
             for label in self.carry.get("classifier_capped", ()):
                 log_clf[label] = min(log_clf[label], log_clf[carried])
+        if retro_carried:
+            for label in self.retro.get("classifier_capped", ()):
+                log_clf[label] = min(log_clf[label], log_clf[retro_carried])
         weight = self.classifier_weight[has_context]
         pooled = {label: rule_scores[label] + weight * log_clf[label] for label in SENTENCE_LABELS}
         if has_context:

@@ -491,6 +491,22 @@ def test_the_classifier_cannot_vote_a_carried_gap_a_result(nlp, tmp_path):
     assert winner(off, "problem") == "achievement"
 
 
+def test_the_classifier_cannot_vote_a_retrospectively_carried_result_a_task(nlp, tmp_path):
+    # 同周边国家的睦邻友好关系进一步发展。 under a task heading, in a paragraph opened by 过去的一年，…
+    rule_scores = {"responsibility": 0.0, "achievement": 0.3 + 3.0, "problem": 0.0, "plan": 2.0 + 0.7, "other": -0.5}
+    task_like = {"achievement": 0.03, "plan": 0.95, "problem": 0.01, "other": 0.01}
+
+    def winner(rules, retro_carried):
+        pooled = rules.combine(rule_scores, task_like, has_context=True, context="plan", retro_carried=retro_carried)
+        return max(pooled, key=pooled.get)
+
+    rules = nlp.get_pipe("policy_sentence_rules")
+    assert winner(rules, "achievement") == "achievement"
+    assert winner(rules, None) == "plan"
+    off = rules_with_cues(tmp_path, lambda cues: cues["retrospective_carry"].update(classifier_capped=[]))
+    assert winner(off, "achievement") == "plan"
+
+
 def test_under_a_glossary_heading_the_classifier_cannot_vote_an_entry_a_task(nlp):
     # 将水、电、光、气网融入路网。 under 注释: other by the heading, a task by its wording
     rule_scores = {"responsibility": 0.0, "achievement": 0.3, "problem": 0.0, "plan": 0.4, "other": 1.5}
