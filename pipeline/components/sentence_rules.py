@@ -185,9 +185,8 @@ class SentenceRules(RuleComponent):
                 if retro_carried:
                     scores[self.retro["label"]] += float(self.retro["weight"])
             clf = ext.clf_scores if end == i + 1 else _length_weighted([e.clf_scores for e in exts[i:end]], texts[i:end])
-            probs = self.combine(scores, clf, has_context=bool(own or context), context=own or context,
-                                 carried=self.carry["label"] if carried else None,
-                                 retro_carried=self.retro["label"] if retro_carried else None)
+            caps = self.caps(own or context, carried=carried, retro_carried=retro_carried)
+            probs = self.combine(scores, clf, has_context=bool(own or context), caps=caps)
             label, score = self._set(ext, probs)
             shared = probs if end > i + 1 else None
             previous = (paragraph, label, score, carried)
@@ -249,9 +248,23 @@ class SentenceRules(RuleComponent):
             following = i
         return ends
 
+    def caps(self, context: str | None = None, *, carried: bool = False, retro_carried: bool = False
+             ) -> list[tuple[tuple[str, ...], str]]:
+        """The classifier's votes capped for a unit: (labels, the label they may not exceed), from the
+        heading's context (``classifier_capped_under``) and the carries the unit took
+        (``paragraph_carry.classifier_capped``, ``retrospective_carry.classifier_capped``)."""
+        out = []
+        if context in self.classifier_capped:
+            out.append((self.classifier_capped[context], context))
+        if carried and self.carry.get("classifier_capped"):
+            out.append((tuple(self.carry["classifier_capped"]), self.carry["label"]))
+        if retro_carried and self.retro and self.retro.get("classifier_capped"):
+            out.append((tuple(self.retro["classifier_capped"]), self.retro["label"]))
+        return out
+
     def combine(
         self, rule_scores: dict[str, float], clf: dict[str, float] | None, *, has_context: bool = False,
-        context: str | None = None, carried: str | None = None, retro_carried: str | None = None,
+        caps: list[tuple[tuple[str, ...], str]] = (),
     ) -> dict[str, float]:
         """The rule scores alone, or log-linear pooling with the classifier's probabilities
         (``combination`` in cues.json: ``pooled``, ``rules`` or ``classifier``). A label the
@@ -264,16 +277,11 @@ class SentenceRules(RuleComponent):
         log_clf = {label: math.log(clf.get(label, uniform) + 1e-6) for label in SENTENCE_LABELS}
         if self.combination == "classifier":
             return softmax(log_clf)
-        # under a task heading a target reads like a result (达到…, 取得…进展): the classifier may not
-        # vote those labels over the heading's own (classifier_capped_under)
-        for label in self.classifier_capped.get(context, ()):
-            log_clf[label] = min(log_clf[label], log_clf[context])
-        if carried:
-            for label in self.carry.get("classifier_capped", ()):
-                log_clf[label] = min(log_clf[label], log_clf[carried])
-        if retro_carried:
-            for label in self.retro.get("classifier_capped", ()):
-                log_clf[label] = min(log_clf[label], log_clf[retro_carried])
+        # under a task heading a target reads like a result (达到…, 取得…进展), in a list of gaps a gap
+        # like a result: there the classifier may not vote such labels over the one the rules hold to
+        for labels, ceiling in caps:
+            for label in labels:
+                log_clf[label] = min(log_clf[label], log_clf[ceiling])
         weight = self.classifier_weight[has_context]
         pooled = {label: rule_scores[label] + weight * log_clf[label] for label in SENTENCE_LABELS}
         if has_context:

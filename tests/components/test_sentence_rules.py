@@ -462,7 +462,7 @@ def test_under_a_task_heading_the_classifier_cannot_vote_a_target_a_result(nlp, 
     result_like = {"achievement": 0.99, "plan": 0.01, "problem": 0.0, "other": 0.0}
 
     def winner(rules, context):
-        pooled = rules.combine(rule_scores, result_like, has_context=True, context=context)
+        pooled = rules.combine(rule_scores, result_like, has_context=True, caps=rules.caps(context))
         return max(pooled, key=pooled.get)
 
     rules = nlp.get_pipe("policy_sentence_rules")
@@ -471,7 +471,7 @@ def test_under_a_task_heading_the_classifier_cannot_vote_a_target_a_result(nlp, 
     assert winner(off, "plan") == "achievement"  # what the cap prevents
     review = {**rule_scores, "achievement": 2.0, "plan": 1.1}
     pooled = rules.combine(review, {"achievement": 0.01, "plan": 0.99, "problem": 0.0, "other": 0.0},
-                           has_context=True, context="achievement")
+                           has_context=True, caps=rules.caps("achievement"))
     assert max(pooled, key=pooled.get) == "plan"  # the cap is for task headings only
 
 
@@ -481,14 +481,15 @@ def test_the_classifier_cannot_vote_a_carried_gap_a_result(nlp, tmp_path):
     result_like = {"achievement": 0.97, "plan": 0.01, "problem": 0.01, "other": 0.01}
 
     def winner(rules, carried):
-        pooled = rules.combine(rule_scores, result_like, has_context=True, context="achievement", carried=carried)
+        pooled = rules.combine(rule_scores, result_like, has_context=True,
+                               caps=rules.caps("achievement", carried=carried))
         return max(pooled, key=pooled.get)
 
     rules = nlp.get_pipe("policy_sentence_rules")
-    assert winner(rules, "problem") == "problem"
-    assert winner(rules, None) == "achievement"  # not carried: the classifier's vote counts in full
+    assert winner(rules, True) == "problem"
+    assert winner(rules, False) == "achievement"  # not carried: the classifier's vote counts in full
     off = rules_with_cues(tmp_path, lambda cues: cues["paragraph_carry"].update(classifier_capped=[]))
-    assert winner(off, "problem") == "achievement"
+    assert winner(off, True) == "achievement"
 
 
 def test_the_classifier_cannot_vote_a_retrospectively_carried_result_a_task(nlp, tmp_path):
@@ -497,21 +498,22 @@ def test_the_classifier_cannot_vote_a_retrospectively_carried_result_a_task(nlp,
     task_like = {"achievement": 0.03, "plan": 0.95, "problem": 0.01, "other": 0.01}
 
     def winner(rules, retro_carried):
-        pooled = rules.combine(rule_scores, task_like, has_context=True, context="plan", retro_carried=retro_carried)
+        pooled = rules.combine(rule_scores, task_like, has_context=True, caps=rules.caps("plan", retro_carried=retro_carried))
         return max(pooled, key=pooled.get)
 
     rules = nlp.get_pipe("policy_sentence_rules")
-    assert winner(rules, "achievement") == "achievement"
-    assert winner(rules, None) == "plan"
+    assert winner(rules, True) == "achievement"
+    assert winner(rules, False) == "plan"
     off = rules_with_cues(tmp_path, lambda cues: cues["retrospective_carry"].update(classifier_capped=[]))
-    assert winner(off, "achievement") == "plan"
+    assert winner(off, True) == "plan"
 
 
 def test_under_a_glossary_heading_the_classifier_cannot_vote_an_entry_a_task(nlp):
     # 将水、电、光、气网融入路网。 under 注释: other by the heading, a task by its wording
     rule_scores = {"responsibility": 0.0, "achievement": 0.3, "problem": 0.0, "plan": 0.4, "other": 1.5}
     task_like = {"achievement": 0.01, "plan": 0.9809, "problem": 0.009, "other": 0.0001}
-    pooled = nlp.get_pipe("policy_sentence_rules").combine(rule_scores, task_like, has_context=True, context="other")
+    rules = nlp.get_pipe("policy_sentence_rules")
+    pooled = rules.combine(rule_scores, task_like, has_context=True, caps=rules.caps("other"))
     assert max(pooled, key=pooled.get) == "other"  # responsibility's uniform share is capped too
 
 
