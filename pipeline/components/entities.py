@@ -306,7 +306,7 @@ class EntityRules(RuleComponent):
         self._percent_units = {to_halfwidth(u) for u in qty["percent_sign"]} | set(
             qty["percent_words"].values())
         self._units_by_length = sorted(qty["unit"] + qty["percent_sign"], key=len, reverse=True)
-        self._per_units = frozenset(qty["unit"]) | frozenset(qty["per_units"])
+        self._unit_words = frozenset(qty["unit"]) | frozenset(qty["per_units"])  # what may end a rate or fill brackets
         self._alternative_unit = compile_pattern(qty["alternative_unit"], "quantity.json")
         self._other_flags = ~sum(1 << flag for flag, _ in self._word_tests) & (1 << 64) - 1
         self._masks: dict[int, int] = {}  # string id -> flags of the word tests
@@ -714,11 +714,11 @@ class EntityRules(RuleComponent):
                 approx, text = marker, text[: -len(marker)]
                 break
         unit = per = alternative = ""
-        if (bracketed := self._alternative_unit.match(text)) and bracketed.group(2) in self._per_units:
+        if (bracketed := self._alternative_unit.match(text)) and bracketed.group(2) in self._unit_words:
             text, alternative = bracketed.group(1), f"({bracketed.group(2)})"
         # a rate (元/月, 万吨/年): the denominator goes with the unit, the number is the numerator's
         head, slash, tail = text.rpartition("/")
-        if slash and head and tail in self._per_units and not _FRACTION.match(text):
+        if slash and head and tail in self._unit_words and not _FRACTION.match(text):
             text, per = head, "/" + tail
         for word, word_unit in self._qty["percent_words"].items():
             if text.startswith(word):
