@@ -66,6 +66,8 @@ _RUN_ENDS = "，,；;。：:\n"  # a 、-list runs between these
 _RUN_REACH = 300  # characters looked at on each side for them
 _JOINING_WORDS = frozenset({"和", "与", "及", "或", "以及", "并", "同"})
 _FRACTION = re.compile(r"^([0-9]+)/([0-9]+)$")
+_RATIO_SIGNS = "[∶:]"  # after to_halfwidth, which reads ： as :
+_DECIMAL = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
 _INNER_APPROX = re.compile(r"^([0-9.]+)(余|多)([十百千万亿]+)$")
 
 # Lexeme flags 1-18 are spaCy's own attributes (IS_ALPHA ... IS_CURRENCY) and FLAG19-FLAG63 are
@@ -267,9 +269,17 @@ class EntityRules(RuleComponent):
         pct_prefix = self._in_test(qty["percent_words"])
         large = self._regex_test(qty["large_number_token"], "quantity.json")
         fraction = self._regex_test(qty["fraction_token"], "quantity.json")
-        per = self._in_test(qty["unit_per"])
-        per_only = self._in_test([u for u in qty["per_units"] if u not in qty["unit"]])
+        # one anchor flag for the three: a ratio, a fraction in words, a share word
+        proportion = self._regex_test(f"(?:{qty['ratio_token']})|(?:{qty['fraction_word']})|"
+                                      + "|".join(f"^{re.escape(w)}$" for w in qty["share_words"]),
+                                      "quantity.json")
+        ratio_sign = {"ORTH": {"IN": qty["ratio_signs"]}}
+        # not anchors, so plain ORTH sets: the vocab's flags are few
+        per = {"ORTH": {"IN": qty["unit_per"]}}
+        per_only = {"ORTH": {"IN": [u for u in qty["per_units"] if u not in qty["unit"]]}}
         mult = {**self._in_test(qty["multiplier"]), "OP": "?"}
+        # 6.3万 | 户 | 次: the segmenter parts a count of visits (户次, 辆次) from its 次
+        visits = {"ORTH": {"IN": [u[:-1] for u in qty["unit"] if len(u) > 1 and u.endswith("次")]}}
         quantity = [
             [before, num, after, mult, unit, after],
             [before, num, after, unit, per, unit, after],
@@ -277,7 +287,11 @@ class EntityRules(RuleComponent):
             [before, num, after, mult, unit, {"ORTH": {"IN": ["（", "("]}}, unit, {"ORTH": {"IN": ["）", ")"]}}, after],
             [before, large, after],
             [before, fraction, after],
-            [before, num, after, {"ORTH": "个"}, {"ORTH": {"IN": ["百分点", "月"]}}],
+            [before, proportion, after],
+            [before, num, ratio_sign, num, {**ratio_sign, "OP": "?"}, {**num, "OP": "?"}, after],
+            [before, num, after, {"ORTH": "个"}, {"ORTH": {"IN": ["百分点", "月", "季度"]}}, after],
+            [before, pct, {"TEXT": {"REGEX": f"^(?:{'|'.join(map(re.escape, qty['range']))})[0-9０-９.．]+[%％‰]$"}}],
+            [before, num, after, mult, visits, {"ORTH": "次"}, after],
             [before, num, rng, num, after, unit, after],
             [before, num, after, sign, after],
             [before, pct, after],
@@ -296,10 +310,22 @@ class EntityRules(RuleComponent):
         self._marked_flags = self._anchors | sum(flag for _, flag in self._word_rules)
         self._qty = qty
         self._ordinal_units = frozenset(qty["ordinal_units"])
+        self._recent_units = frozenset(qty["recent_units"])
+        self._cut_after_number = frozenset(qty["cut_after_number"])
+        self._long_units = sorted((u for u in qty["unit"] if len(u) > 1), key=len, reverse=True)
+        self._number_word = compile_pattern(f"(?:{qty['number_token']})|(?:{qty['large_number_token']})",
+                                            "quantity.json")
+        self._level_count = qty["level_count"]
+        self._level_before = compile_pattern(self._level_count["before"], "quantity.json")
+        self._level_after = compile_pattern(self._level_count["after"], "quantity.json")
         self._duration_article = compile_pattern(qty["duration_article"], "quantity.json")
         self._name_after = compile_pattern(qty["name_after"], "quantity.json")
+        self._glossary_mark = compile_pattern(qty["glossary_mark"], "quantity.json")
+        self._class_after = compile_pattern(qty["class_after"], "quantity.json")
         self._title_marks = [law["open"], law["close"]]
         self._fused = compile_pattern(qty["fused_token"], "quantity.json")
+        self._clock_time = compile_pattern(qty["clock_time"], "quantity.json")
+        self._fraction_word = compile_pattern(qty["fraction_word"], "quantity.json")
         self._year = compile_pattern(qty["year_number"], "quantity.json")
         self._ordinal_after = compile_pattern(qty["ordinal_after"], "quantity.json")
         self._percent_units = {to_halfwidth(u) for u in qty["percent_sign"]} | set(
@@ -396,6 +422,8 @@ class EntityRules(RuleComponent):
             word = self.vocab.strings[orth]
             cut_of[orth] = self._title_cut(word) or self._area_cut(word)
         cuts = [(doc[i], *cut_of[orth]) for i, orth in enumerate(orths) if cut_of[orth] is not None]
+        cuts += [(doc[i], *cut) for i in range(1, len(orths)) if cut_of[orths[i]] is None
+                 and (cut := self._unit_cut(doc[i].text)) and self._number_word.match(doc[i - 1].text)]
         if not cuts:
             return doc
         # Span groups (the units) keep token offsets, which a split shifts: they are rebuilt from
@@ -407,6 +435,16 @@ class EntityRules(RuleComponent):
         for key, spans in groups.items():
             doc.spans[key] = [doc.char_span(start, end, label=label) for start, end, label in spans]
         return doc
+
+    def _unit_cut(self, word: str) -> tuple[str, str] | None:
+        """``(unit, rest)`` for a word after a number that fused a unit with what follows it
+        (平方米村 → 平方米 | 村; ``quantity.json`` ``cut_after_number``)."""
+        if word in self._cut_after_number:
+            return word[:1], word[1:]
+        if word in self._unit_words:
+            return None
+        unit = next((u for u in self._long_units if word.startswith(u) and len(word) > len(u)), None)
+        return (unit, word[len(unit):]) if unit else None
 
     def _title_cut(self, word: str) -> tuple[str, str] | None:
         """``(body, title)`` when ``word`` is a body's name + one of ``title_words``."""
@@ -679,13 +717,21 @@ class EntityRules(RuleComponent):
         text = doc_text(doc)
         if self._ordinal_after.match(text, span.end_char) or self._name_after.match(text, span.end_char):
             return None
+        if self._class_after.match(text, span.end_char) and not any(c.isdigit() for c in to_halfwidth(span.text)):
+            return None
+        if self._glossary_mark.search(text, max(span.start_char - 40, 0), span.start_char):
+            return None
         parsed = self.normalise(span.text)
         if parsed is None:
             return None
         number_text, unit = parsed["number_text"], parsed["unit"]
-        if unit in self._ordinal_units and not (to_halfwidth(number_text)[:1].isdigit() or number_text.startswith("两")):
+        if unit in self._ordinal_units and not (to_halfwidth(number_text)[:1].isdigit() or number_text.startswith("两")
+                                                or self._counts_tiers(unit, text, span)):
             return None
-        if number_text == self._qty["article_numeral"] and unit not in self._percent_units and not (
+        multiple = self._qty["multiple_units"].get(unit)
+        if multiple and not text[: span.start_char].endswith(tuple(multiple)):
+            return None
+        if number_text == self._qty["article_numeral"] and unit not in self._percent_units and multiple is None and not (
                 unit == self._qty["year_unit"]
                 and self._duration_article.search(text, max(span.start_char - 2, 0), span.end_char + 2)):
             return None
@@ -693,12 +739,21 @@ class EntityRules(RuleComponent):
             return None
         if span.end < len(doc) and doc[span.end].text.startswith(("年", "月", "日", "号")) and not unit:
             return None
-        out = Span(doc, span.start, span.end, label=QUANTITY)
+        start, approx = span.start, parsed["approx"]
+        if unit in self._recent_units and doc[start].text in self._qty["approx_before"]:
+            start, approx = start + 1, None
+        out = Span(doc, start, span.end, label=QUANTITY)
         out._.value = parsed["value"]
         out._.value_max = parsed["value_max"]
         out._.unit = unit
-        out._.approx = parsed["approx"]
+        out._.approx = approx
         return out
+
+    def _counts_tiers(self, unit: str, text: str, span: Span) -> bool:
+        """三级 in 省市县三级联动 or 五级全覆盖 counts tiers of government, not a grade."""
+        return unit == self._level_count["unit"] and (
+            self._level_before.search(text, max(span.start_char - 8, 0), span.start_char) is not None
+            or self._level_after.match(text, span.end_char) is not None)
 
     def normalise(self, surface: str) -> dict | None:
         """Value, unit and approximation of a quantity: 13万余人 → 130000, 人, 余."""
@@ -712,6 +767,10 @@ class EntityRules(RuleComponent):
             if text.endswith(marker):
                 approx, text = marker, text[: -len(marker)]
                 break
+        if ratio := self._ratio(text):
+            return {**ratio, "approx": approx}
+        if share := self._share(text):
+            return {"value": share, "value_max": None, "unit": "%", "approx": approx, "number_text": text}
         unit = per = alternative = ""
         if (bracketed := self._alternative_unit.match(text)) and bracketed.group(2) in self._unit_words:
             text, alternative = bracketed.group(1), f"({bracketed.group(2)})"
@@ -763,6 +822,27 @@ class EntityRules(RuleComponent):
             "approx": approx,
             "number_text": parts[0],
         }
+
+    def _share(self, text: str) -> float | None:
+        """三分之一 → 33.3333, 一半 → 50 (percent); None for anything else."""
+        if text in self._qty["share_words"]:
+            return tidy(float(self._qty["share_words"][text]))
+        if fraction := self._fraction_word.match(text):
+            denominator, numerator = (parse_number(part) for part in fraction.groups())
+            if denominator and numerator is not None:
+                return tidy(round(100 * numerator / denominator, 4))
+        return None
+
+    def _ratio(self, text: str) -> dict | None:
+        """2.9∶1 → 2.9, unit ∶1 (three terms keep two in the unit); None if ``text`` is no ratio
+        or reads as a time of day."""
+        if self._clock_time.match(text):
+            return None
+        terms = re.split(_RATIO_SIGNS, text)
+        if len(terms) < 2 or not all(_DECIMAL.match(term) for term in terms):
+            return None
+        rest = "".join(f"∶{tidy(float(term))}" for term in terms[1:])
+        return {"value": tidy(float(terms[0])), "value_max": None, "unit": rest, "number_text": terms[0]}
 
 
 def _anchors(patterns: list[list[dict]]) -> tuple[int, int, int]:

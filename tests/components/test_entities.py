@@ -65,6 +65,23 @@ def test_nothing_else_inside_a_title(ents_of):
         ("新筹集保障性租赁住房6957套（间）。", ("6957套（间）", 6957, "套(间)", None)),  # an alternative unit
         ("智能算力达到1.7万P。", ("1.7万P", 17000, "P", None)),
         ("推出40款新车型。", ("40款", 40, "款", None)),
+        ("城乡居民收入比由2.9∶1缩小。", ("2.9∶1", 2.9, "∶1", None)),  # a ratio keeps its terms
+        ("收入比缩小至2.50:1。", ("2.50:1", 2.5, "∶1", None)),  # number | : | number
+        ("三次产业结构调整为8.3∶41.4∶50.3。", ("8.3∶41.4∶50.3", 8.3, "∶41.4∶50.3", None)),
+        ("占全国4成。", ("4成", 4, "成", None)),
+        ("稳定在八成左右。", ("八成左右", 8, "成", "左右")),
+        ("转移支付项目减少三分之一。", ("三分之一", 33.3333, "%", None)),
+        ("审批事项减少一半以上。", ("一半以上", 50, "%", "以上")),
+        ("人均收入比上年翻一番。", ("一番", 1, "番", None)),  # 一 counts here, it is no article
+        ("财政资金比上年增长一倍。", ("一倍", 1, "倍", None)),
+        ("惠及经营主体6.3万户次。", ("6.3万户次", 63000, "户次", None)),  # 6.3万 | 户 | 次
+        ("供热标准提高到20℃。", ("20℃", 20, "°C", None)),  # the unit as NFKC reads ℃
+        ("提高0.9个百分点以上。", ("0.9个百分点以上", 0.9, "百分点", "以上")),
+        ("连续5个季度居全国前列。", ("5个季度", 5, "个季度", None)),
+        ("近五年累计投入资金。", ("五年", 5, "年", None)),  # 近 is the latest here, not nearly
+        ("建成森林防火隔离带1万公里。", ("1万公里", 10000, "公里", None)),  # pkuseg glues 隔离带1万
+        ("改造120万平方米村内道路。", ("120万平方米", 1.2e6, "平方米", None)),  # 120万 | 平方米村
+        ("农民人均纯收入达到１９００多元。", ("１９００多元", 1900, "元", "多")),  # １９００ | 多元
     ],
 )
 def test_quantities_are_normalised(nlp, text, expected):
@@ -100,10 +117,29 @@ def test_range_is_one_span(nlp):
         "今年是关键一年。",  # 一 as the article
         "出台乡村富民产业发展20条措施和民营经济发展12条等政策举措。",  # names of packages of measures
         "落实省委十一届九次、十次全会精神。",  # ordinals of plenary sessions in a list
+        "上午9:30开会，09:45:30发布。",  # times of day, not ratios
+        "别有一番风味。",  # 番 counts only after 翻
+        "建设千吨级航道和千亿元级产业集群。",  # classes
+        "实现中华民族的百年梦想。",
+        "［10］两个基地、两个枢纽：说明。",  # the head of a note names its term
     ],
 )
 def test_excluded_numbers(nlp, text):
     assert quantities(nlp, text) == []
+
+
+def test_tiers_of_government_are_counted_but_grades_are_not(ents_of):
+    text = "完善省市县三级联动机制，实现五级全覆盖，建成三级医院，疏浚二级航道。"
+    assert [t for t, label in ents_of(text) if label == "QUANTITY"] == ["三级", "五级"]
+
+
+def test_ranges_of_percentages_and_class_sizes(nlp):
+    found = quantities(nlp, "国内生产总值增长6.5%－7%，地区生产总值增长4.5-5%。")
+    assert [(f[0], f[1], f[2]) for f in found] == [("6.5%－7%", 6.5, "%"), ("4.5-5%", 4.5, "%")]
+    assert [e._.value_max for e in nlp("增长6.5%－7%。").ents] == [7]
+    # with digits the size of a class is an amount (30万吨级泊位 → 30万吨), in round words it is not
+    found = quantities(nlp, "建成30万吨级泊位和千吨级航道。")
+    assert [f[0] for f in found] == ["30万吨"]
 
 
 def test_percentage_in_words_range_and_split_tokens(nlp):
@@ -351,9 +387,9 @@ def test_prefix_merge_takes_only_the_models_left_extensions(nlp):
 # what matching every pattern on the whole document gives.
 
 WORDS = ["长治市", "潞州区", "司法局", "开展", "培训", "2705", "人次", "，", "增长", "5.4", "%", "，",
-         "近", "3", "至", "5", "年", "，", "学习", "宪法", "。"]
+         "近", "3", "至", "5", "家", "，", "学习", "宪法", "。"]
 EXPECTED = [("长治市潞州区司法局", "ORG"), ("2705人次", "QUANTITY"), ("5.4%", "QUANTITY"),
-            ("近3至5年", "QUANTITY"), ("宪法", "LAW")]
+            ("近3至5家", "QUANTITY"), ("宪法", "LAW")]
 
 
 def _rules_pipeline(**config):
