@@ -199,6 +199,8 @@ def test_drafting_the_plan_outline_is_responsibility_under_a_task_heading(units_
         ("“十五五”新蓝图已经绘就，新征程就在脚下。", "二、2026年重点工作"),  # a rally line that names the future
         ("登高望远、放眼未来，建设美丽家园的美好愿景召唤着我们。", "二、2026年重点工作"),
         ("苦干实干创造历史，奋斗奋进成就未来。", "二、2026年重点工作"),  # 未来 here ends a slogan, not a plan
+        ("这是全省长治久安的重要保证。", "二、2026年重点工作"),  # a statement of significance
+        ("稳定就业，既是民生大事，也是扩大内需的基础。", "二、2026年重点工作"),
     ],
 )
 def test_rhetoric_is_other_inside_review_and_task_sections(units_of, text, section):
