@@ -216,11 +216,12 @@ class EntityRules(RuleComponent):
             ],
             greedy="LONGEST",
         )
+        name_word = self._regex_test(named["name_token"], "org.json",
+                                     not_in=[*named["not_names"], *self._common_words])
         self.matcher.add(
             NAMED_INSTITUTION,
-            [[self._regex_test(named["name_token"], "org.json",
-                               not_in=[*named["not_names"], *self._common_words]),
-              self._in_test(named["endings"])]],
+            [[name_word, self._in_test(named["endings"])],
+             *([name_word, *({"ORTH": word} for word in titled)] for titled in named["titled_endings"])],
         )
         self.matcher.add(
             ORG,

@@ -180,6 +180,9 @@ def test_org_keeps_administrative_prefix(ents_of):
 def test_org_short_forms_and_titles(ents_of):
     ents = ents_of("在区委、区政府的坚强领导和市司法局的指导下,司法局局长主持会议。")
     assert [t for t, label in ents if label == "ORG"] == ["区委", "区政府", "市司法局", "司法局"]
+    # a national lab by its name; 国家实验室 alone is a class
+    ents = ents_of("支持崖州湾国家实验室建设，组建首批国家实验室，发挥国家实验室作用。")
+    assert [t for t, label in ents if label == "ORG"] == ["崖州湾国家实验室"]
     # the Xinjiang reports' short form of 新疆生产建设兵团
     assert ("兵团", "ORG") in ents_of("全力支持兵团改革发展。")
 
