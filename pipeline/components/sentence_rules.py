@@ -189,7 +189,10 @@ class SentenceRules(RuleComponent):
             probs = self.combine(scores, clf, has_context=bool(own or context), caps=caps)
             label, score = self._set(ext, probs)
             shared = probs if end > i + 1 else None
-            previous = (paragraph, label, score, carried)
+            # the carry starts from the rules' own evidence of a gap (同时也要看到…), not from the
+            # classifier's vote alone, which one review sentence can tip over min_score
+            evidence = min(score, softmax(scores)[label])
+            previous = (paragraph, label, evidence, carried)
             if self.retro:
                 retro = (paragraph, not own and not level and label == self.retro["label"]
                          and (retro_carried or self.retro_opener.search(span_text) is not None))
@@ -197,7 +200,7 @@ class SentenceRules(RuleComponent):
                 list_carry = {k: v for k, v in list_carry.items() if k < level}
                 # only list leads (headings that set no label): 三、存在的问题 does not carry into 四、…
                 list_carry[level] = (
-                    not own and label == self.carry["label"] and (score >= self.carry["min_score"] or carried)
+                    not own and label == self.carry["label"] and (evidence >= self.carry["min_score"] or carried)
                 )
         return doc
 

@@ -689,3 +689,24 @@ def test_a_paragraph_that_opens_with_the_period_behind_goes_on_reporting_it(nlp,
     assert labels_now(wish)["我们愿意看到两国关系得到正常发展。"] == "achievement"  # what the stop prevents
     for doc in (outline, wish):
         nlp.get_pipe("policy_sentence_rules")(doc)
+
+
+def test_a_classifier_vote_alone_starts_no_paragraph_carry(units_of, nlp, monkeypatch):
+    # the classifier sure of a gap in a review's first sentence tips it to problem; the sentence
+    # after it, on which the classifier has no view, keeps the review's label: the carry starts
+    # only where the rules themselves see a gap
+    import numpy as np
+
+    first, second, third = "全省经济运行总体平稳。", "城乡居民收入稳步提高。", "生态环境持续改善。"
+
+    class Stub:
+        classes_ = np.array(["achievement", "other", "plan", "problem"])
+
+        def predict_proba(self, batch):
+            sure_gap, no_view = [0.001, 0.001, 0.001, 0.997], [0.25, 0.25, 0.25, 0.25]
+            return np.array([sure_gap if "".join(tokens) == first else no_view for tokens in batch])
+
+    monkeypatch.setattr(nlp.get_pipe("policy_sentence_classifier"), "estimator", Stub())
+    got = labels(units_of, f"一、2025年工作回顾\n{first}{second}{third}\n")
+    assert got[first] == "problem"  # classifier_confident under a heading
+    assert (got[second], got[third]) == ("achievement", "achievement")  # were problem, problem by the chain
