@@ -250,13 +250,16 @@ class EntityRules(RuleComponent):
             ],
             greedy="LONGEST",
         )
+        unmarked = self._in_test(self._unmarked_laws)
+        self.matcher.add("LAW_UNMARKED", [[{"ORTH": {"IN": law["unmarked_prefixes"]}, "OP": "+"}, unmarked]],
+                         greedy="LONGEST")  # 香港 | 特别 | 行政区 | 基本法
         # Rules of one word are read off the flags, which is cheaper than a Matcher pass.
         self._word_rules = [
             (self.vocab.strings.add(key), 1 << next(iter(test)))
             for key, test in [("ORG_NAME", strong),
                               ("ORG_SINGLE", self._regex_test(org["single_token"], "org.json",
                                                              not_ending=self._not_name_endings)),
-                              ("LAW_UNMARKED", self._in_test(self._unmarked_laws))]
+                              ("LAW_UNMARKED", unmarked)]
         ]
         num = self._regex_test(qty["number_token"], "quantity.json")
         pct = self._regex_test(qty["percent_token"], "quantity.json")

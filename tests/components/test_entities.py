@@ -15,6 +15,8 @@ def test_law_nested_marks_are_kept(ents_of):
 
 def test_unmarked_laws_but_not_inside_slogans(ents_of):
     assert ("宪法", "LAW") in ents_of("学习宪法、党章党规。")
+    laws = [t for t, label in ents_of("依照宪法和基本法办事，按照香港特别行政区基本法和澳门基本法办事。") if label == "LAW"]
+    assert laws == ["宪法", "基本法", "香港特别行政区基本法", "澳门基本法"]  # with the region the segmenter cuts off
     assert ("宪法", "LAW") not in ents_of("开展“宪法宣传周”活动。")
 
 
