@@ -320,6 +320,9 @@ def test_two_character_words_ending_in_hall_or_share_are_not_bodies(ents_of):
 def test_org_generic_classes_and_self_references_are_not_orgs(ents_of):
     ents = ents_of("我局指导司法所、法律服务所和政府部门开展工作。")
     assert [t for t, label in ents if label == "ORG"] == []
+    # classes the ner proposes by their institution word (集团, 商会, 协会) are no bodies either
+    ents = ents_of("加强行业协会、商会等中介组织的建设，抓好大型企业和企业集团。")
+    assert [t for t, label in ents if label == "ORG"] == []
 
 
 def test_entities_never_overlap(nlp, seed_text):
