@@ -185,6 +185,8 @@ def test_org_short_forms_and_titles(ents_of):
     # a national lab by its name; 国家实验室 alone is a class
     ents = ents_of("支持崖州湾国家实验室建设，组建首批国家实验室，发挥国家实验室作用。")
     assert [t for t, label in ents if label == "ORG"] == ["崖州湾国家实验室"]
+    # the congress without its area, as the older State Council reports name it
+    assert ("人民代表大会", "ORG") in ents_of("各级政府都要自觉接受同级人民代表大会及其常委会的监督。")
     # the Xinjiang reports' short form of 新疆生产建设兵团
     assert ("兵团", "ORG") in ents_of("全力支持兵团改革发展。")
 
