@@ -427,7 +427,7 @@ class EntityRules(RuleComponent):
             cut_of[orth] = self._title_cut(word) or self._area_cut(word)
         cuts = [(doc[i], *cut_of[orth]) for i, orth in enumerate(orths) if cut_of[orth] is not None]
         cuts += [(doc[i], *cut) for i in range(1, len(orths)) if cut_of[orths[i]] is None
-                 and (cut := self._unit_cut(doc[i].text)) and self._number_word.match(doc[i - 1].text)]
+                 and self._number_word.match(doc[i - 1].text) and (cut := self._unit_cut(doc[i].text, doc[i - 1].text))]
         if not cuts:
             return doc
         # Span groups (the units) keep token offsets, which a split shifts: they are rebuilt from
@@ -440,15 +440,21 @@ class EntityRules(RuleComponent):
             doc.spans[key] = [doc.char_span(start, end, label=label) for start, end, label in spans]
         return doc
 
-    def _unit_cut(self, word: str) -> tuple[str, str] | None:
-        """``(unit, rest)`` for a word after a number that fused a unit with what follows it
-        (平方米村 → 平方米 | 村; ``quantity.json`` ``cut_after_number``)."""
+    def _unit_cut(self, word: str, number: str) -> tuple[str, str] | None:
+        """``(unit, rest)`` for a word after ``number`` that fused a unit with what follows it
+        (平方米村 → 平方米 | 村; ``quantity.json`` ``cut_after_number``), also where the number took
+        the unit's first character (750千 | 伏定 → 伏 | 定)."""
         if word in self._cut_after_number:
             return word[:1], word[1:]
         if word in self._unit_words:
             return None
-        unit = next((u for u in self._long_units if word.startswith(u) and len(word) > len(u)), None)
-        return (unit, word[len(unit):]) if unit else None
+        # only 千 is both a multiplier and the first character of units (千伏, 千瓦, 千克, 千米)
+        for head in ("", "千") if number.endswith("千") else ("",):
+            unit = next((u for u in self._long_units if (head + word).startswith(u) and len(head + word) > len(u)
+                         and len(u) > len(head)), None)
+            if unit:
+                return word[: len(unit) - len(head)], word[len(unit) - len(head):]
+        return None
 
     def _title_cut(self, word: str) -> tuple[str, str] | None:
         """``(body, title)`` when ``word`` is a body's name + one of ``title_words``."""

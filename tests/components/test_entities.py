@@ -84,6 +84,7 @@ def test_nothing_else_inside_a_title(ents_of):
         ("建成森林防火隔离带1万公里。", ("1万公里", 10000, "公里", None)),  # pkuseg glues 隔离带1万
         ("改造120万平方米村内道路。", ("120万平方米", 1.2e6, "平方米", None)),  # 120万 | 平方米村
         ("农民人均纯收入达到１９００多元。", ("１９００多元", 1900, "元", "多")),  # １９００ | 多元
+        ("开工750千伏定靖西线路。", ("750千伏", 750, "千伏", None)),  # 750千 | 伏定
     ],
 )
 def test_quantities_are_normalised(nlp, text, expected):
