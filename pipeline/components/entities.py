@@ -267,8 +267,9 @@ class EntityRules(RuleComponent):
         unit = self._in_test(qty["unit"])
         after = {**self._in_test(qty["approx_after"]), "OP": "?"}
         before = {**self._in_test(qty["approx_before"]), "OP": "?"}
-        rng = self._in_test(qty["range"])
-        sign = self._in_test(qty["percent_sign"])
+        # no pattern is anchored by these, so plain ORTH sets: the vocab's flags are few
+        rng = {"ORTH": {"IN": qty["range"]}}
+        sign = {"ORTH": {"IN": qty["percent_sign"]}}
         pct_word = self._regex_test(qty["percent_word_token"], "quantity.json")
         pct_prefix = self._in_test(qty["percent_words"])
         large = self._regex_test(qty["large_number_token"], "quantity.json")
@@ -278,12 +279,12 @@ class EntityRules(RuleComponent):
                                       + "|".join(f"^{re.escape(w)}$" for w in qty["share_words"]),
                                       "quantity.json")
         ratio_sign = {"ORTH": {"IN": qty["ratio_signs"]}}
-        # not anchors, so plain ORTH sets: the vocab's flags are few
         per = {"ORTH": {"IN": qty["unit_per"]}}
         per_only = {"ORTH": {"IN": [u for u in qty["per_units"] if u not in qty["unit"]]}}
         mult = {**self._in_test(qty["multiplier"]), "OP": "?"}
         # 6.3万 | 户 | 次: the segmenter parts a count of visits (户次, 辆次) from its 次
         visits = {"ORTH": {"IN": [u[:-1] for u in qty["unit"] if len(u) > 1 and u.endswith("次")]}}
+        magnitude = self._regex_test(qty["magnitude"]["token"], "quantity.json")
         quantity = [
             [before, num, after, mult, unit, after],
             [before, num, after, unit, per, unit, after],
@@ -292,6 +293,7 @@ class EntityRules(RuleComponent):
             [before, large, after],
             [before, fraction, after],
             [before, proportion, after],
+            [before, magnitude],
             [before, num, ratio_sign, num, {**ratio_sign, "OP": "?"}, {**num, "OP": "?"}, after],
             [before, num, after, {"ORTH": "个"}, {"ORTH": {"IN": ["百分点", "月", "季度"]}}, after],
             [before, pct, {"TEXT": {"REGEX": f"^(?:{'|'.join(map(re.escape, qty['range']))})[0-9０-９.．]+[%％‰]$"}}],
@@ -316,6 +318,8 @@ class EntityRules(RuleComponent):
         self._ordinal_units = frozenset(qty["ordinal_units"])
         self._recent_units = frozenset(qty["recent_units"])
         self._cut_after_number = frozenset(qty["cut_after_number"])
+        self._magnitude = compile_pattern(qty["magnitude"]["token"], "quantity.json")
+        self._magnitude_leads = tuple(sorted(qty["magnitude"]["leads"], key=len, reverse=True))
         self._long_units = sorted((u for u in qty["unit"] if len(u) > 1), key=len, reverse=True)
         self._number_word = compile_pattern(f"(?:{qty['number_token']})|(?:{qty['large_number_token']})",
                                             "quantity.json")
@@ -424,7 +428,7 @@ class EntityRules(RuleComponent):
             if len(cut_of) >= _WORDS_KEPT:
                 cut_of.clear()
             word = self.vocab.strings[orth]
-            cut_of[orth] = self._title_cut(word) or self._area_cut(word)
+            cut_of[orth] = self._title_cut(word) or self._area_cut(word) or self._lead_cut(word)
         cuts = [(doc[i], *cut_of[orth]) for i, orth in enumerate(orths) if cut_of[orth] is not None]
         cuts += [(doc[i], *cut) for i in range(1, len(orths)) if cut_of[orths[i]] is None
                  and self._number_word.match(doc[i - 1].text) and (cut := self._unit_cut(doc[i].text, doc[i - 1].text))]
@@ -439,6 +443,14 @@ class EntityRules(RuleComponent):
         for key, spans in groups.items():
             doc.spans[key] = [doc.char_span(start, end, label=label) for start, end, label in spans]
         return doc
+
+    def _lead_cut(self, word: str) -> tuple[str, str] | None:
+        """``(lead, magnitude)`` for a word of a lead and a round magnitude (上万 → 上 | 万, 超百万 →
+        超 | 百万; ``quantity.json`` ``magnitude``)."""
+        for lead in self._magnitude_leads:
+            if word.startswith(lead) and len(word) > len(lead) and self._magnitude.match(word[len(lead):]):
+                return lead, word[len(lead):]
+        return None
 
     def _unit_cut(self, word: str, number: str) -> tuple[str, str] | None:
         """``(unit, rest)`` for a word after ``number`` that fused a unit with what follows it
@@ -735,6 +747,9 @@ class EntityRules(RuleComponent):
         if parsed is None:
             return None
         number_text, unit = parsed["number_text"], parsed["unit"]
+        if not unit and self._magnitude.match(number_text) and not (
+                span.start > 0 and doc[span.start - 1].text in self._magnitude_leads or parsed["approx"]):
+            return None  # 万家忧乐, 百万移民: a round magnitude alone is an amount only after a lead
         if unit in self._ordinal_units and not (to_halfwidth(number_text)[:1].isdigit() or number_text.startswith("两")
                                                 or self._counts_tiers(unit, text, span)):
             return None

@@ -131,6 +131,12 @@ def test_excluded_numbers(nlp, text):
     assert quantities(nlp, text) == []
 
 
+def test_round_magnitudes_after_a_lead_are_amounts(ents_of):
+    text = "吸引参赛队伍上万支，上亿群众喜迁新居，产值突破百亿，把万家忧乐放在心头，百万移民收入增长。"
+    # 上万 and 上亿 lose their lead; 万家忧乐 (万 | 家: a count, as before) and 百万移民 have none to be an amount by
+    assert [t for t, label in ents_of(text) if label == "QUANTITY"] == ["万支", "亿", "百亿", "万家"]
+
+
 def test_tiers_of_government_are_counted_but_grades_are_not(ents_of):
     text = "完善省市县三级联动机制，实现五级全覆盖，建成三级医院，疏浚二级航道。"
     assert [t for t, label in ents_of(text) if label == "QUANTITY"] == ["三级", "五级"]
