@@ -294,6 +294,7 @@ class EntityRules(RuleComponent):
             [before, fraction, after],
             [before, proportion, after],
             [before, magnitude],
+            [num],  # a bare number: only a ratio named without its sign (see _quantity)
             [before, num, ratio_sign, num, {**ratio_sign, "OP": "?"}, {**num, "OP": "?"}, after],
             [before, num, after, {"ORTH": "个"}, {"ORTH": {"IN": ["百分点", "月", "季度"]}}, after],
             [before, pct, {"TEXT": {"REGEX": f"^(?:{'|'.join(map(re.escape, qty['range']))})[0-9０-９.．]+[%％‰]$"}}],
@@ -333,6 +334,8 @@ class EntityRules(RuleComponent):
         self._title_marks = [law["open"], law["close"]]
         self._fused = compile_pattern(qty["fused_token"], "quantity.json")
         self._clock_time = compile_pattern(qty["clock_time"], "quantity.json")
+        self._bare_ratio_context = compile_pattern(qty["bare_ratio_context"], "quantity.json")
+        self._large = compile_pattern(qty["large_number_token"], "quantity.json")
         self._fraction_word = compile_pattern(qty["fraction_word"], "quantity.json")
         self._year = compile_pattern(qty["year_number"], "quantity.json")
         self._ordinal_after = compile_pattern(qty["ordinal_after"], "quantity.json")
@@ -750,6 +753,11 @@ class EntityRules(RuleComponent):
         if not unit and self._magnitude.match(number_text) and not (
                 span.start > 0 and doc[span.start - 1].text in self._magnitude_leads or parsed["approx"]):
             return None  # 万家忧乐, 百万移民: a round magnitude alone is an amount only after a lead
+        if not unit and len(span) == 1 and not self._large.match(span.text) and not self._magnitude.match(span.text):
+            if not self._bare_ratio_context.search(text, max(span.start_char - 20, 0), span.start_char):
+                return None
+            parsed = {**parsed, "unit": "∶1"}
+            unit = parsed["unit"]
         if unit in self._ordinal_units and not (to_halfwidth(number_text)[:1].isdigit() or number_text.startswith("两")
                                                 or self._counts_tiers(unit, text, span)):
             return None

@@ -85,6 +85,7 @@ def test_nothing_else_inside_a_title(ents_of):
         ("改造120万平方米村内道路。", ("120万平方米", 1.2e6, "平方米", None)),  # 120万 | 平方米村
         ("农民人均纯收入达到１９００多元。", ("１９００多元", 1900, "元", "多")),  # １９００ | 多元
         ("开工750千伏定靖西线路。", ("750千伏", 750, "千伏", None)),  # 750千 | 伏定
+        ("城乡收入比缩小至2.12。", ("2.12", 2.12, "∶1", None)),  # a ratio named without its sign
     ],
 )
 def test_quantities_are_normalised(nlp, text, expected):
@@ -125,6 +126,7 @@ def test_range_is_one_span(nlp):
         "建设千吨级航道和千亿元级产业集群。",  # classes
         "实现中华民族的百年梦想。",
         "［10］两个基地、两个枢纽：说明。",  # the head of a note names its term
+        "合计5，其中2。收入比重2，收入比上年多。",  # bare numbers; 比重 and 比上年 name no ratio
     ],
 )
 def test_excluded_numbers(nlp, text):
