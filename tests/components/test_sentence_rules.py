@@ -201,6 +201,8 @@ def test_drafting_the_plan_outline_is_responsibility_under_a_task_heading(units_
         ("苦干实干创造历史，奋斗奋进成就未来。", "二、2026年重点工作"),  # 未来 here ends a slogan, not a plan
         ("这是全省长治久安的重要保证。", "二、2026年重点工作"),  # a statement of significance
         ("稳定就业，既是民生大事，也是扩大内需的基础。", "二、2026年重点工作"),
+        ("维护地区和平稳定，符合各国人民的根本利益。", "二、2026年重点工作"),  # a shared interest
+        ("开放合作是不可阻挡的时代潮流。", "二、2026年重点工作"),
     ],
 )
 def test_rhetoric_is_other_inside_review_and_task_sections(units_of, text, section):
