@@ -30,24 +30,22 @@ _SPLIT = re.compile(f"([{re.escape(_PUNCT)}])")
 _DIGIT_EDGE = re.compile(r"(?<=[\u4e00-\u9fff])(?<![〇零一二两三四五六七八九十百千万亿第])(?=[0-9０-９])")
 
 
-def split_punct(words: list[str]) -> list[str]:
+def _split_at(words: list[str], pattern: re.Pattern) -> list[str]:
     out: list[str] = []
     for word in words:
-        if len(word) > 1 and _SPLIT.search(word):
-            out.extend(piece for piece in _SPLIT.split(word) if piece)
+        if len(word) > 1 and pattern.search(word):
+            out.extend(piece for piece in pattern.split(word) if piece)
         else:
             out.append(word)
     return out
+
+
+def split_punct(words: list[str]) -> list[str]:
+    return _split_at(words, _SPLIT)
 
 
 def split_digit_edges(words: list[str]) -> list[str]:
-    out: list[str] = []
-    for word in words:
-        if len(word) > 1 and _DIGIT_EDGE.search(word):
-            out.extend(_DIGIT_EDGE.split(word))
-        else:
-            out.append(word)
-    return out
+    return _split_at(words, _DIGIT_EDGE)
 
 
 class PolicyChineseTokenizer(ChineseTokenizer):

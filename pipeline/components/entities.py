@@ -756,8 +756,7 @@ class EntityRules(RuleComponent):
         if not unit and len(span) == 1 and not self._large.match(span.text) and not self._magnitude.match(span.text):
             if not self._bare_ratio_context.search(text, max(span.start_char - 20, 0), span.start_char):
                 return None
-            parsed = {**parsed, "unit": "∶1"}
-            unit = parsed["unit"]
+            unit = "∶1"  # a ratio named without its sign: 2.12 is 2.12∶1
         if unit in self._ordinal_units and not (to_halfwidth(number_text)[:1].isdigit() or number_text.startswith("两")
                                                 or self._counts_tiers(unit, text, span)):
             return None
