@@ -21,6 +21,9 @@ if not Span.has_extension("clf_scores"):
 
 
 COMBINATIONS = ("pooled", "rules", "classifier")
+LEAD_ON_MARKS = "，,：:"
+BARE_LEAD_CHARS = 4  # 一是, 第一，, 其三
+LEADS_ON = "leads_on"
 
 
 CUE_OPTIONS = ("under_any_heading", "not_under", "only_under")
@@ -145,14 +148,17 @@ class SentenceRules(RuleComponent):
             if ent.label_ == QUANTITY and ent._.unit not in not_units:
                 flags[ent.start : ent.end] = b"\x01" * len(ent)
         quantity = list(accumulate(flags, initial=0))
-        # paragraph, label and score of the last body unit, and whether it was carried
-        previous: tuple[int, str, float, bool] | None = None
+        # paragraph, label and score of the last body unit, whether it was carried, and whether it
+        # leads into the next line (ends open)
+        previous: tuple[int, str, float, bool, bool] | None = None
         units = list(doc.spans[UNITS_KEY])
         exts = [span._ for span in units]  # one extension accessor per unit: each `span._` builds a new one
         texts = [text[span.start_char : span.end_char] for span in units]
         ends = self._sentence_ends(exts, texts)
         shared: dict[str, float] | None = None  # the scores of the sentence the current unit goes on with
-        list_carry: dict[int, bool] = {}  # heading level -> the last list lead at that level passes the carry on
+        # heading level -> the last list lead at that level passes the carry on (True), even under a
+        # heading that breaks chains (LEADS_ON: the list hangs off a lead-in that ends open, 主要原因，)
+        list_carry: dict[int, bool | str] = {}
         retro: tuple[int, bool] | None = None  # paragraph, and whether its last unit passes the retrospective carry on
         for i, span in enumerate(units):
             ext = exts[i]
@@ -163,12 +169,15 @@ class SentenceRules(RuleComponent):
             own, context = sections.enter(texts[i], level)
             if shared is not None and i and ends[i - 1] == ends[i]:  # a later piece of a broken sentence
                 label, score = self._set(ext, shared)
-                previous = (paragraph, label, score, previous[3] if previous else False)
+                previous = (paragraph, label, score, previous[3] if previous else False,
+                            self._leads_on(texts[i], level))
                 continue
             end = ends[i]
             span_text = "".join(texts[i:end])
             last = units[end - 1]
             carried = retro_carried = False
+            previous_leads_on = previous is not None and previous[4]
+            previous_paragraph = previous[0] if previous is not None else None
             if own:
                 scores = self.cue_scores(span_text, own, weight=self.heading_context_weight)
             else:
@@ -185,6 +194,10 @@ class SentenceRules(RuleComponent):
                 if retro_carried:
                     scores[self.retro["label"]] += float(self.retro["weight"])
             clf = ext.clf_scores if end == i + 1 else _length_weighted([e.clf_scores for e in exts[i:end]], texts[i:end])
+            leads_on = self._leads_on(texts[end - 1], level)
+            if carried and leads_on:
+                # a lead-in that takes the carry (主要原因， | 一是) says nothing of its own to classify
+                clf = None
             caps = self.caps(own or context, carried=carried, retro_carried=retro_carried)
             probs = self.combine(scores, clf, has_context=bool(own or context), caps=caps)
             label, score = self._set(ext, probs)
@@ -192,16 +205,21 @@ class SentenceRules(RuleComponent):
             # the carry starts from the rules' own evidence of a gap (同时也要看到…), not from the
             # classifier's vote alone, which one review sentence can tip over min_score
             evidence = min(score, softmax(scores)[label])
-            previous = (paragraph, label, evidence, carried)
+            previous = (paragraph, label, evidence, carried, leads_on)
             if self.retro:
                 retro = (paragraph, not own and not level and label == self.retro["label"]
                          and (retro_carried or self.retro_opener.search(span_text) is not None))
+            if not level and previous_paragraph != paragraph and not previous_leads_on:
+                # a list hung off an open lead-in ends with the first paragraph that is not one of its
+                # items (这些问题是多年积累起来的…): a later list (一是把…债务转为资本金) is a list of its own
+                list_carry = {k: v for k, v in list_carry.items() if v != LEADS_ON}
             if level and self.carry_lists:
+                sibling = list_carry.get(level)
                 list_carry = {k: v for k, v in list_carry.items() if k < level}
                 # only list leads (headings that set no label): 三、存在的问题 does not carry into 四、…
-                list_carry[level] = (
-                    not own and label == self.carry["label"] and (evidence >= self.carry["min_score"] or carried)
-                )
+                passes = not own and label == self.carry["label"] and (evidence >= self.carry["min_score"] or carried)
+                hangs = passes and carried and (previous_leads_on or sibling == LEADS_ON)
+                list_carry[level] = LEADS_ON if hangs else passes
         return doc
 
     def _gap_carries(self, previous, list_carry: dict[int, bool], level: int, paragraph: int,
@@ -212,11 +230,22 @@ class SentenceRules(RuleComponent):
         after_gap = (
             previous is not None
             and (not level or self.carry_lists)  # a list lead (一是) inside the paragraph
-            and previous[0] == paragraph
+            and (previous[0] == paragraph or previous[4])
             and previous[1] == self.carry["label"]
-            and (previous[2] >= self.carry["min_score"] or (previous[3] and context not in self.carry_unchained))
-        ) or bool(level and list_carry.get(level) and context not in self.carry_unchained)
+            and (previous[2] >= self.carry["min_score"]
+                 or (previous[3] and (previous[4] or context not in self.carry_unchained)))
+        ) or bool(level and list_carry.get(level)
+                  and (context not in self.carry_unchained or list_carry[level] == LEADS_ON))
         return after_gap and not (self.carry_stop and self.carry_stop.search(text))
+
+    @staticmethod
+    def _leads_on(text: str, level: int) -> bool:
+        """Whether a unit is the unfinished start of what the next line says: it ends in a comma or
+        a colon (主要原因， | 一是 | 企业管理体制…不适应…。), or it is a bare list lead (一是, 第一，)
+        on a line of its own. What it was labelled, the next line goes on with, across the line
+        break and whatever the heading."""
+        body = text.strip().rstrip(CLOSERS)
+        return body[-1:] in LEAD_ON_MARKS or bool(level and len(body) <= BARE_LEAD_CHARS and body[-1:] not in END_MARKS)
 
     def _retrospective_carries(self, retro: tuple[int, bool] | None, level: int, paragraph: int,
                                context: str | None, text: str) -> bool:

@@ -712,3 +712,31 @@ def test_a_classifier_vote_alone_starts_no_paragraph_carry(units_of, nlp, monkey
     got = labels(units_of, f"一、2025年工作回顾\n{first}{second}{third}\n")
     assert got[first] == "problem"  # classifier_confident under a heading
     assert (got[second], got[third]) == ("achievement", "achievement")  # were problem, problem by the chain
+
+
+def test_a_gap_list_hung_off_an_open_lead_in_carries_across_its_lines(units_of, nlp, monkeypatch):
+    # the Wikisource State Council reports put each list lead of a paragraph on a line of its own
+    # (1997: …面临不同程度的困难和问题。主要原因， | 一是 | 企业管理体制…不适应…。 | 二是 | …): the gaps go on
+    # across the lines and under a task heading, and the lead-ins are not the classifier's to label
+    import numpy as np
+
+    class Stub:  # a classifier that reads every unit as a task
+        classes_ = np.array(["achievement", "other", "plan", "problem"])
+
+        def predict_proba(self, batch):
+            return np.array([[0.05, 0.05, 0.85, 0.05]] * len(batch))
+
+    monkeypatch.setattr(nlp.get_pipe("policy_sentence_classifier"), "estimator", Stub())
+    got = labels(units_of, (
+        "二、今年的主要任务\n"
+        "国有企业改革是今年经济体制改革的重点。目前部分国有企业确实面临不同程度的困难和问题。主要原因，\n"
+        "一是\n企业管理体制和经营机制不适应市场经济发展的要求。\n"
+        "二是\n结构调整不适应市场需求的变化。\n"
+        "这些问题是多年积累起来的。要继续推进现代企业制度试点。\n"
+        "一是\n把债务逐步转为国家资本金。\n"
+    ))
+    assert got["主要原因，"] == "problem"
+    assert got["企业管理体制和经营机制不适应市场经济发展的要求。"] == "problem"
+    assert got["结构调整不适应市场需求的变化。"] == "problem"  # the next lead of the list: across lines, under tasks
+    assert got["要继续推进现代企业制度试点。"] == "plan"
+    assert got["把债务逐步转为国家资本金。"] == "plan"  # a later list is a list of its own
