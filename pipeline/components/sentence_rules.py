@@ -241,9 +241,9 @@ class SentenceRules(RuleComponent):
     @staticmethod
     def _leads_on(text: str, level: int) -> bool:
         """Whether a unit is the unfinished start of what the next line says: it ends in a comma or
-        a colon (主要原因， | 一是 | 企业管理体制…不适应…。), or it is a bare list lead (一是, 第一，)
-        on a line of its own. What it was labelled, the next line goes on with, across the line
-        break and whatever the heading."""
+        a colon (…困难和问题。主要原因，), or it is a bare list lead (一是, 第一，) on a line of its
+        own, before the line that says what it leads to (企业管理体制…不适应…。). What it was
+        labelled, the next line goes on with, across the line break and whatever the heading."""
         body = text.strip().rstrip(CLOSERS)
         return body[-1:] in LEAD_ON_MARKS or bool(level and len(body) <= BARE_LEAD_CHARS and body[-1:] not in END_MARKS)
 
