@@ -66,6 +66,9 @@ _RUN_ENDS = "，,；;。：:\n"  # a 、-list runs between these
 _RUN_REACH = 300  # characters looked at on each side for them
 _JOINING_WORDS = frozenset({"和", "与", "及", "或", "以及", "并", "同"})
 _FRACTION = re.compile(r"^([0-9]+)/([0-9]+)$")
+_BARE_NUMBER = re.compile(r"\d+(?:\.\d+)?$")  # after to_halfwidth
+_ORDINAL_NUMBER = re.compile(r"第[\d〇零一二两三四五六七八九十百]+$")
+_LEADING_NUMBER = re.compile(r"\d+(?:\.\d+)?(?=\D)")
 _RATIO_SIGNS = "[∶:]"  # after to_halfwidth, which reads ： as :
 _DECIMAL = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
 _INNER_APPROX = re.compile(r"^([0-9.]+)(余|多)([十百千万亿]+)$")
@@ -344,6 +347,7 @@ class EntityRules(RuleComponent):
         self._units_by_length = sorted(qty["unit"] + qty["percent_sign"], key=len, reverse=True)
         self._unit_words = frozenset(qty["unit"]) | frozenset(qty["per_units"])  # what may end a rate or fill brackets
         self._alternative_unit = compile_pattern(qty["alternative_unit"], "quantity.json")
+        self._shared_unit_joiners = frozenset(qty.get("shared_unit_joiners", ()))
         self._other_flags = ~sum(1 << flag for flag, _ in self._word_tests) & (1 << 64) - 1
         self._masks: dict[int, int] = {}  # string id -> flags of the word tests
         self._cuts: dict[int, tuple[str, str] | None] = {}  # string id -> split_fused_words' cut
@@ -502,7 +506,7 @@ class EntityRules(RuleComponent):
         mode, model_labels = _check_merge(mode, model_labels)
         blocked, titles, quoted = self._enclosures(doc)
         candidates, by_kind = self._candidates(doc, blocked, titles, quoted)
-        rules = _resolve(candidates)
+        rules = self._resolved(doc, candidates)
         if mode == "off":
             return _join_adjacent_orgs(rules)
         rule_orgs = {(s.start, s.end) for s in rules if s.label_ == ORG}
@@ -638,7 +642,45 @@ class EntityRules(RuleComponent):
         return token.is_punct or token.is_space or token.text in self._named_follows
 
     def _find(self, doc: Doc, blocked, titles, quoted) -> list[Span]:
-        return _join_adjacent_orgs(_resolve(self._candidates(doc, blocked, titles, quoted)[0]))
+        return _join_adjacent_orgs(self._resolved(doc, self._candidates(doc, blocked, titles, quoted)[0]))
+
+    def _resolved(self, doc: Doc, candidates: list[Span]) -> list[Span]:
+        spans = _resolve(candidates)
+        added, ordinals = self._shared_unit_quantities(doc, spans)
+        return sorted([*(s for s in spans if s.start not in ordinals), *added], key=lambda s: s.start)
+
+    def _shared_unit_quantities(self, doc: Doc, spans: list[Span]) -> tuple[list[Span], set[int]]:
+        """The bare numbers listed before a quantity that share its unit (分别提高15、22个百分点:
+        15 is 15个百分点), each a quantity of its own (``shared_unit_joiners``); and the starts of
+        the quantities whose list opens with an ordinal (第3、4位: 4位 is the fourth place)."""
+        taken = {i for span in spans for i in range(span.start, span.end)}
+        added: list[Span] = []
+        ordinals: set[int] = set()
+        for span in spans:
+            if span.label_ != QUANTITY:
+                continue
+            lead = _LEADING_NUMBER.match(to_halfwidth(span.text))
+            suffix = to_halfwidth(span.text)[lead.end():] if lead is not None and span._.unit else None
+            items: list[Span] = []
+            i = span.start - 1
+            while i > 0 and doc[i].text in self._shared_unit_joiners and i - 1 not in taken:
+                head = to_halfwidth(doc[i - 1].text)
+                before = doc[i - 2].text if i > 1 else ""
+                if _ORDINAL_NUMBER.match(head) or (_BARE_NUMBER.match(head) and (
+                        before in self._qty["ordinal_before"] or before.endswith("第"))):
+                    items, ordinals = [], ordinals | {span.start}
+                    break
+                parsed = self.normalise(doc[i - 1].text + suffix) if suffix and _BARE_NUMBER.match(head) else None
+                if (parsed is None or parsed["unit"] != span._.unit
+                        or (span._.unit == self._qty["year_unit"] and self._year.match(parsed["number_text"]))):
+                    break
+                item = Span(doc, i - 1, i, label=QUANTITY)
+                item._.value, item._.value_max = parsed["value"], parsed["value_max"]
+                item._.unit, item._.approx = parsed["unit"], parsed["approx"]
+                items.append(item)
+                i -= 2
+            added += items
+        return added, ordinals
 
     def _candidates(self, doc: Doc, blocked, titles, quoted) -> tuple[list[Span], set[tuple[int, int]]]:
         """Every rule candidate, and the (start, end) of those found by an institution's kind

@@ -153,6 +153,16 @@ def test_ranges_of_percentages_and_class_sizes(nlp):
     assert [f[0] for f in found] == ["30万吨"]
 
 
+def test_bare_numbers_listed_before_a_quantity_share_its_unit(nlp):
+    found = quantities(nlp, "覆盖率分别提高20.9、36.2、54个百分点，投资分别达到3、5和8万亿元。")
+    assert [(f[0], f[1], f[2]) for f in found] == [
+        ("20.9", 20.9, "百分点"), ("36.2", 36.2, "百分点"), ("54个百分点", 54, "百分点"),
+        ("3", 3e12, "元"), ("5", 5e12, "元"), ("8万亿元", 8e12, "元"),
+    ]
+    # years listed before a year are dates, and a number after 第 is an ordinal
+    assert [f[0] for f in quantities(nlp, "2024、2025年分别增长5%，排名第3、4位、第三、四名。")] == ["5%"]
+
+
 def test_percentage_in_words_range_and_split_tokens(nlp):
     found = quantities(nlp, "提高百分之十到百分之十五。")
     assert [(f[0], f[1], f[2]) for f in found] == [("百分之十到百分之十五", 10, "%")]
