@@ -222,11 +222,12 @@ class SentenceRules(RuleComponent):
                 list_carry[level] = LEADS_ON if hangs else passes
         return doc
 
-    def _gap_carries(self, previous, list_carry: dict[int, bool], level: int, paragraph: int,
+    def _gap_carries(self, previous, list_carry: dict[int, bool | str], level: int, paragraph: int,
                      context: str | None, text: str) -> bool:
         """Whether a body unit or list lead takes the paragraph carry (``paragraph_carry``): the
-        unit before it in its paragraph ended up the carry's label, sure enough or carried itself,
-        or a list lead's sibling before it did; a pledge that closes the gaps (``stop``) takes none."""
+        unit before it in its paragraph (or on the line before, if that line leads on: 主要原因，)
+        ended up the carry's label, sure enough or carried itself, or a list lead's sibling before
+        it did; a pledge that closes the gaps (``stop``) takes none."""
         after_gap = (
             previous is not None
             and (not level or self.carry_lists)  # a list lead (一是) inside the paragraph
