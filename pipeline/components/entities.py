@@ -66,9 +66,8 @@ _RUN_ENDS = "，,；;。：:\n"  # a 、-list runs between these
 _RUN_REACH = 300  # characters looked at on each side for them
 _JOINING_WORDS = frozenset({"和", "与", "及", "或", "以及", "并", "同"})
 _FRACTION = re.compile(r"^([0-9]+)/([0-9]+)$")
-_BARE_NUMBER = re.compile(r"\d+(?:\.\d+)?$")  # after to_halfwidth
-_ORDINAL_NUMBER = re.compile(r"第[\d〇零一二两三四五六七八九十百]+$")
-_LEADING_NUMBER = re.compile(r"\d+(?:\.\d+)?(?=\D)")
+_ORDINAL_NUMBER = re.compile(r"第[0-9〇零一二两三四五六七八九十百]+$")
+_LEADING_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?(?=[^0-9.])")
 _RATIO_SIGNS = "[∶:]"  # after to_halfwidth, which reads ： as :
 _DECIMAL = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
 _INNER_APPROX = re.compile(r"^([0-9.]+)(余|多)([十百千万亿]+)$")
@@ -659,25 +658,22 @@ class EntityRules(RuleComponent):
         for span in spans:
             if span.label_ != QUANTITY:
                 continue
-            lead = _LEADING_NUMBER.match(to_halfwidth(span.text))
-            suffix = to_halfwidth(span.text)[lead.end():] if lead is not None and span._.unit else None
+            surface = to_halfwidth(span.text)
+            lead = _LEADING_NUMBER.match(surface)
+            suffix = surface[lead.end():] if lead is not None and span._.unit else None
             items: list[Span] = []
             i = span.start - 1
             while i > 0 and doc[i].text in self._shared_unit_joiners and i - 1 not in taken:
                 head = to_halfwidth(doc[i - 1].text)
-                before = doc[i - 2].text if i > 1 else ""
-                if _ORDINAL_NUMBER.match(head) or (_BARE_NUMBER.match(head) and (
-                        before in self._qty["ordinal_before"] or before.endswith("第"))):
+                if _ORDINAL_NUMBER.match(head) or (
+                        _DECIMAL.match(head) and self._after_ordinal_mark(doc[i - 2].text if i > 1 else "")):
                     items, ordinals = [], ordinals | {span.start}
                     break
-                parsed = self.normalise(doc[i - 1].text + suffix) if suffix and _BARE_NUMBER.match(head) else None
+                parsed = self.normalise(doc[i - 1].text + suffix) if suffix and _DECIMAL.match(head) else None
                 if (parsed is None or parsed["unit"] != span._.unit
                         or (span._.unit == self._qty["year_unit"] and self._year.match(parsed["number_text"]))):
                     break
-                item = Span(doc, i - 1, i, label=QUANTITY)
-                item._.value, item._.value_max = parsed["value"], parsed["value_max"]
-                item._.unit, item._.approx = parsed["unit"], parsed["approx"]
-                items.append(item)
+                items.append(_quantity_span(doc, i - 1, i, parsed, parsed["unit"], parsed["approx"]))
                 i -= 2
             added += items
         return added, ordinals
@@ -778,8 +774,7 @@ class EntityRules(RuleComponent):
     def _quantity(self, doc: Doc, span: Span, blocked) -> Span | None:
         if _inside(span.start_char, span.end_char, blocked):
             return None
-        prev = doc[span.start - 1].text if span.start > 0 else ""
-        if prev in self._qty["ordinal_before"] or prev.endswith("第"):
+        if self._after_ordinal_mark(doc[span.start - 1].text if span.start > 0 else ""):
             return None
         text = doc_text(doc)
         if self._ordinal_after.match(text, span.end_char) or self._name_after.match(text, span.end_char):
@@ -816,12 +811,12 @@ class EntityRules(RuleComponent):
         start, approx = span.start, parsed["approx"]
         if unit in self._recent_units and doc[start].text in self._qty["approx_before"]:
             start, approx = start + 1, None
-        out = Span(doc, start, span.end, label=QUANTITY)
-        out._.value = parsed["value"]
-        out._.value_max = parsed["value_max"]
-        out._.unit = unit
-        out._.approx = approx
-        return out
+        return _quantity_span(doc, start, span.end, parsed, unit, approx)
+
+    def _after_ordinal_mark(self, word: str) -> bool:
+        """Whether a number right after ``word`` is no count: an ordinal after 第 (or a word ending
+        in it), a rate's denominator after 每 (``ordinal_before``)."""
+        return word in self._qty["ordinal_before"] or word.endswith("第")
 
     def _counts_tiers(self, unit: str, text: str, span: Span) -> bool:
         """三级 in 省市县三级联动 or 五级全覆盖 counts tiers of government, not a grade."""
@@ -917,6 +912,14 @@ class EntityRules(RuleComponent):
             return None
         rest = "".join(f"∶{tidy(float(term))}" for term in terms[1:])
         return {"value": tidy(float(terms[0])), "value_max": None, "unit": rest, "number_text": terms[0]}
+
+
+def _quantity_span(doc: Doc, start: int, end: int, parsed: dict, unit: str | None, approx: str | None) -> Span:
+    """A QUANTITY span with its normalised value (``normalise``), unit and approximation."""
+    span = Span(doc, start, end, label=QUANTITY)
+    span._.value, span._.value_max = parsed["value"], parsed["value_max"]
+    span._.unit, span._.approx = unit, approx
+    return span
 
 
 def _anchors(patterns: list[list[dict]]) -> tuple[int, int, int]:
