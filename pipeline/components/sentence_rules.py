@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from itertools import accumulate
+from typing import NamedTuple
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -27,6 +28,16 @@ LEADS_ON = "leads_on"
 
 
 CUE_OPTIONS = ("under_any_heading", "not_under", "only_under")
+
+
+class _Previous(NamedTuple):
+    """The last body unit, as the paragraph carry looks back at it."""
+
+    paragraph: int
+    label: str
+    evidence: float  # its score, for the carry also bounded by the rules' own
+    carried: bool  # it took the paragraph carry
+    leads_on: bool  # it ends open into the next line (主要原因，, a bare 一是)
 
 
 def cue_entry(entry) -> tuple[str, float, dict]:
@@ -148,9 +159,7 @@ class SentenceRules(RuleComponent):
             if ent.label_ == QUANTITY and ent._.unit not in not_units:
                 flags[ent.start : ent.end] = b"\x01" * len(ent)
         quantity = list(accumulate(flags, initial=0))
-        # paragraph, label and score of the last body unit, whether it was carried, and whether it
-        # leads into the next line (ends open)
-        previous: tuple[int, str, float, bool, bool] | None = None
+        previous: _Previous | None = None
         units = list(doc.spans[UNITS_KEY])
         exts = [span._ for span in units]  # one extension accessor per unit: each `span._` builds a new one
         texts = [text[span.start_char : span.end_char] for span in units]
@@ -169,15 +178,15 @@ class SentenceRules(RuleComponent):
             own, context = sections.enter(texts[i], level)
             if shared is not None and i and ends[i - 1] == ends[i]:  # a later piece of a broken sentence
                 label, score = self._set(ext, shared)
-                previous = (paragraph, label, score, previous[3] if previous else False,
-                            self._leads_on(texts[i], level))
+                previous = _Previous(paragraph, label, score, previous.carried if previous else False,
+                                     self._leads_on(texts[i], level))
                 continue
             end = ends[i]
             span_text = "".join(texts[i:end])
             last = units[end - 1]
             carried = retro_carried = False
-            previous_leads_on = previous is not None and previous[4]
-            previous_paragraph = previous[0] if previous is not None else None
+            previous_leads_on = previous is not None and previous.leads_on
+            previous_paragraph = previous.paragraph if previous is not None else None
             if own:
                 scores = self.cue_scores(span_text, own, weight=self.heading_context_weight)
             else:
@@ -205,7 +214,7 @@ class SentenceRules(RuleComponent):
             # the carry starts from the rules' own evidence of a gap (同时也要看到…), not from the
             # classifier's vote alone, which one review sentence can tip over min_score
             evidence = min(score, softmax(scores)[label])
-            previous = (paragraph, label, evidence, carried, leads_on)
+            previous = _Previous(paragraph, label, evidence, carried, leads_on)
             if self.retro:
                 retro = (paragraph, not own and not level and label == self.retro["label"]
                          and (retro_carried or self.retro_opener.search(span_text) is not None))
@@ -222,7 +231,7 @@ class SentenceRules(RuleComponent):
                 list_carry[level] = LEADS_ON if hangs else passes
         return doc
 
-    def _gap_carries(self, previous, list_carry: dict[int, bool | str], level: int, paragraph: int,
+    def _gap_carries(self, previous: _Previous | None, list_carry: dict[int, bool | str], level: int, paragraph: int,
                      context: str | None, text: str) -> bool:
         """Whether a body unit or list lead takes the paragraph carry (``paragraph_carry``): the
         unit before it in its paragraph (or on the line before, if that line leads on: 主要原因，)
@@ -231,10 +240,10 @@ class SentenceRules(RuleComponent):
         after_gap = (
             previous is not None
             and (not level or self.carry_lists)  # a list lead (一是) inside the paragraph
-            and (previous[0] == paragraph or previous[4])
-            and previous[1] == self.carry["label"]
-            and (previous[2] >= self.carry["min_score"]
-                 or (previous[3] and (previous[4] or context not in self.carry_unchained)))
+            and (previous.paragraph == paragraph or previous.leads_on)
+            and previous.label == self.carry["label"]
+            and (previous.evidence >= self.carry["min_score"]
+                 or (previous.carried and (previous.leads_on or context not in self.carry_unchained)))
         ) or bool(level and list_carry.get(level)
                   and (context not in self.carry_unchained or list_carry[level] == LEADS_ON))
         return after_gap and not (self.carry_stop and self.carry_stop.search(text))
