@@ -661,6 +661,27 @@ def test_a_heading_names_a_gap_unless_it_sets_out_to_close_it(nlp, heading, expe
     assert SectionStack(sections, ()).heading_labels(heading)[0] == expected
 
 
+@pytest.mark.parametrize(
+    "heading, expected",
+    [
+        ("一、关于过去五年的政府工作", "achievement"),
+        ("六五计划前两年的执行情况", "achievement"),  # 执行情况 before 计划
+        ("一、１９５５年国家决算", "achievement"),
+        ("二、关于1 9 9 8 年政府工作的建议", "plan"),  # a year spelled with spaces
+        ("二、对今年政府工作的建议", "plan"),
+        ("二、2009年工作总体部署", "plan"),
+        ("三、我们在文化教育战线上的任务", "plan"),
+        ("二、１９５６年的国家预算", "plan"),
+        ("二、保持国民经济发展的良好势头", None),  # names no kind of content: the flow decides
+    ],
+)
+def test_the_headings_of_older_reports_name_their_section(nlp, heading, expected):
+    from pipeline.components.sections import SectionStack
+
+    sections = nlp.get_pipe("policy_sentence_rules").sections
+    assert SectionStack(sections, ()).heading_labels(heading)[0] == expected
+
+
 def test_a_paragraph_that_opens_with_the_period_behind_goes_on_reporting_it(nlp, tmp_path):
     def tagger(**carry):
         return rules_alone_with(tmp_path, "retrospective_carry", **carry)
