@@ -117,6 +117,7 @@ def analyse(text: str, rules: StructureRules) -> tuple[list[UnitInfo], dict[str,
     line_starts = [a for a, _ in lines]
     units: list[UnitInfo] = []
     stack: list[tuple[int, str, bool]] = []  # level, text, whether it had no marker
+    unmarked_parts = False  # the report's parts are unmarked section titles, numbered sections inside them
     line_idx = 0
     paragraph = 0
     last_shown: UnitInfo | None = None  # the last unit that is not blank
@@ -151,13 +152,17 @@ def analyse(text: str, rules: StructureRules) -> tuple[list[UnitInfo], dict[str,
         unmarked = unit.heading_level == UNMARKED_LEVEL
         if (
             unmarked
-            and all(open_unmarked for *_, open_unmarked in stack)
+            and (unmarked_parts or all(open_unmarked for *_, open_unmarked in stack))
             and any(p.search(unit_text) for p in rules.sections)
         ):
             # A section title without a marker while no marked heading is open (过去五年的回顾 |
             # 今后五年的主要任务 above （一）关于经济建设, in reports that number only their
-            # subsections) is a top-level heading: the marked ones below stay inside it.
+            # subsections) is a top-level heading: the marked ones below stay inside it. Once a
+            # report has opened a part so, its later section titles open parts too, whatever is
+            # numbered inside the one before (1982: 第六个五年计划的基本任务 | 一、… 六、… |
+            # 六五计划前两年的执行情况 | 全面实现六五计划的主要措施).
             unit.heading_level = 1
+            unmarked_parts = True
         if unit.heading_level:
             while stack and stack[-1][0] >= unit.heading_level:
                 stack.pop()

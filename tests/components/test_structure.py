@@ -168,3 +168,20 @@ def test_an_unmarked_section_title_above_numbered_subsections_is_top_level(nlp):
     # once a marked heading is open, an unmarked line stays the lowest level
     marked = nlp("一、2025年工作回顾\n（一）稳增长\n主要做法\n全年完成投资1万亿元。\n")
     assert [s._.heading_level for s in marked.spans["units"]][:3] == [1, 2, 5]
+
+
+def test_once_a_report_opens_an_unmarked_part_its_later_section_titles_open_parts_too(nlp):
+    text = (
+        "各位代表：\n第六个五年计划的基本任务\n一、关于工农业生产的发展速度\n工业总产值计划平均每年递增百分之四。\n"
+        "二、关于财政的基本平衡\n保持财政收支的基本平衡。\n六五计划前两年的执行情况\n两年平均每年递增百分之五点五。\n"
+        "全面实现六五计划的主要措施\n第一、坚决控制固定资产投资规模\n"
+    )
+    doc = nlp(text)
+    units = {s.text: s for s in doc.spans["units"]}
+    assert units["六五计划前两年的执行情况"]._.heading_level == 1
+    assert units["两年平均每年递增百分之五点五。"]._.section == "六五计划前两年的执行情况"
+    assert units["两年平均每年递增百分之五点五。"]._.label == "achievement"
+    assert units["全面实现六五计划的主要措施"]._.heading_level == 1
+    # a report that opens with a numbered section keeps an unmarked line at the lowest level
+    marked = nlp("一、2025年工作回顾\n（一）稳增长\n主要做法\n全年完成投资1万亿元。\n")
+    assert [s._.heading_level for s in marked.spans["units"]][:3] == [1, 2, 5]
