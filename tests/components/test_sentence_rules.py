@@ -761,3 +761,20 @@ def test_a_gap_list_hung_off_an_open_lead_in_carries_across_its_lines(units_of, 
     assert got["结构调整不适应市场需求的变化。"] == "problem"  # the next lead of the list: across lines, under tasks
     assert got["要继续推进现代企业制度试点。"] == "plan"
     assert got["把债务逐步转为国家资本金。"] == "plan"  # a later list is a list of its own
+
+
+@pytest.mark.parametrize(
+    "text, gap",
+    [
+        ("也有一些企业由于资源枯竭而难以为继。", True),  # gaps in the older reports' words
+        ("现在多数产品供过于求，市场竞争日益激烈。", True),
+        ("老工业基地历史包袱沉重，富余人员多。", True),
+        ("对长期经营管理不善的企业，要进行改组。", False),  # the task that meets it
+        ("逐步改变投资率偏高、消费率偏低的状况。", False),
+        ("有力应对外部冲击、内需偏弱等困难挑战。", False),  # a result against it
+        ("给敌对势力以沉重打击。", False),
+    ],
+)
+def test_the_words_of_a_gap_count_for_problem_unless_the_sentence_meets_it(nlp, text, gap):
+    rules = nlp.get_pipe("policy_sentence_rules")
+    assert (rules.cue_scores(text, None)["problem"] >= 1.6) is gap
