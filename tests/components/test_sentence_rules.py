@@ -778,3 +778,17 @@ def test_a_gap_list_hung_off_an_open_lead_in_carries_across_its_lines(units_of, 
 def test_the_words_of_a_gap_count_for_problem_unless_the_sentence_meets_it(nlp, text, gap):
     rules = nlp.get_pipe("policy_sentence_rules")
     assert (rules.cue_scores(text, None)["problem"] >= 1.6) is gap
+
+
+@pytest.mark.parametrize(
+    "text, duty",
+    [
+        ("局党组书记主持召开党组会议12次。", True),
+        ("局理论学习中心组开展集体学习8次。", True),
+        ("加强社区党组织领导下的居委会建设。", False),  # a party organisation is no party group
+        ("高原医学研究中心组建运行。", False),  # 中心 + 组建
+    ],
+)
+def test_party_group_cues_name_the_party_group_only(nlp, text, duty):
+    rules = nlp.get_pipe("policy_sentence_rules")
+    assert (rules.cue_scores(text, None)["responsibility"] > rules.bias["responsibility"]) is duty
