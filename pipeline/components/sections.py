@@ -75,6 +75,9 @@ class SectionStack:
             two_part = own and later != own
             self.stack.append((level, own, later if two_part else None))
             self.later_period = self._later_period(text) if two_part else None
+            if two_part:
+                # the heading itself introduces mostly its later part (发展成就和…主要目标任务: the targets)
+                return later, context
         return own, context
 
     def _turn_to_lessons(self) -> None:

@@ -272,11 +272,12 @@ def test_a_sentence_that_only_looks_like_a_definition_is_not_other(nlp, text):
     assert doc.spans["units"][0]._.label != "other"
 
 
-def test_subsections_of_a_two_part_heading_take_its_later_part(nlp):
+def test_a_two_part_heading_and_its_subsections_take_its_later_part(nlp):
     text = ("二、“十四五”时期发展成就和“十五五”时期主要目标任务\n过去五年，全区经济总量迈上新台阶。\n"
             "（一）大力发展人工智能，加快培育新质生产力。\n推进算力建设。\n")
     doc = nlp(text)
-    assert [u._.label for u in doc.spans["units"]] == ["achievement", "achievement", "plan", "plan"]
+    # the heading introduces mostly the targets; its own paragraphs report the results
+    assert [u._.label for u in doc.spans["units"]] == ["plan", "achievement", "plan", "plan"]
 
 
 def test_the_process_of_drafting_the_plan_outline_is_responsibility(units_of):
