@@ -51,7 +51,8 @@ class SectionStack:
 
     def enter(self, text: str, level: int) -> tuple[str | None, str | None]:
         """``(own, context)`` of the next unit: the label its own heading sets (None for a body
-        unit or a heading that may not override), and the label of the headings above it."""
+        unit or a heading that may not override; the later label for a heading that names two),
+        and the label of the headings above it."""
         if level:
             while self.stack and self.stack[-1][0] >= level:
                 self.stack.pop()
