@@ -667,7 +667,8 @@ class EntityRules(RuleComponent):
                 head = to_halfwidth(doc[i - 1].text)
                 if _ORDINAL_NUMBER.match(head) or (
                         _DECIMAL.match(head) and self._after_ordinal_mark(doc[i - 2].text if i > 1 else "")):
-                    items, ordinals = [], ordinals | {span.start}
+                    items = []
+                    ordinals.add(span.start)
                     break
                 parsed = self.normalise(doc[i - 1].text + suffix) if suffix and _DECIMAL.match(head) else None
                 if (parsed is None or parsed["unit"] != span._.unit
