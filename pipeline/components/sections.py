@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 
 # Wikisource spells some years with a space between the digits (关于1 9 9 8 年政府工作的建议).
-_SPACED_DIGITS = re.compile(r"(?<=[0-9０-９])[ \u3000]+(?=[0-9０-９])")
+SPACED_DIGITS = re.compile(r"(?<=[0-9０-９])[ \u3000]+(?=[0-9０-９])")
 
 
 class SectionStack:
@@ -45,7 +45,7 @@ class SectionStack:
         """The label a heading sets (its first matching section pattern) and the label of the
         last-mentioned kind of content in a heading that names two (“十四五”时期发展成就和“十五五”时期
         主要目标任务): its subsections are about that one."""
-        heading_text = _SPACED_DIGITS.sub("", heading_text)
+        heading_text = SPACED_DIGITS.sub("", heading_text)
         found = [(m.start(), label) for label, pattern in self.sections if (m := pattern.search(heading_text))]
         return (found[0][1], max(found)[1]) if found else (None, None)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from itertools import accumulate
 from typing import NamedTuple
 
@@ -14,7 +15,7 @@ from ..errors import Errors
 from ..labels import OTHER, QUANTITY, SENTENCE_LABELS, UNITS_KEY
 from ..units import CLOSERS, END_MARKS, doc_text, is_blank
 from .base import RuleComponent
-from .sections import SectionStack
+from .sections import SPACED_DIGITS, SectionStack
 
 # Written by policy_sentence_classifier when it runs; read here, so registered here too.
 if not Span.has_extension("clf_scores"):
@@ -25,6 +26,8 @@ COMBINATIONS = ("pooled", "rules", "classifier")
 LEAD_ON_MARKS = "，,：:"
 BARE_LEAD_CHARS = 4  # 一是, 第一，, 其三
 LEADS_ON = "leads_on"
+FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+HEADING_YEAR = re.compile(r"((?:1[89]|20)[0-9]{2})(?=年)")
 
 
 CUE_OPTIONS = ("under_any_heading", "not_under", "only_under")
@@ -115,6 +118,14 @@ class SentenceRules(RuleComponent):
             self.retro_opener = compile_pattern(self.retro["opener"], "cues.json")
             self.retro_not_under = frozenset(self.retro.get("not_under", ()))
             self.retro_stop = compile_pattern(self.retro["stop"], "cues.json") if self.retro.get("stop") else None
+        # a body unit that opens with a year already under review reports what happened then: see dated_past
+        self.dated = cues.get("dated_past")
+        if self.dated:
+            self.dated_opener = compile_pattern(self.dated["opener"], "cues.json")
+            if "year" not in self.dated_opener.groupindex:
+                raise ValueError(Errors.E008.format(path="cues.json", reason="dated_past.opener has no group "
+                                                    "named year: write the year as (?P<year>…)"))
+            self.dated_under = frozenset(self.dated.get("only_under", ()))
         weights = cues["classifier_weight"]
         self.classifier_weight = {
             True: float(weights["with_context"]),
@@ -169,6 +180,7 @@ class SentenceRules(RuleComponent):
         # heading that breaks chains (LEADS_ON: the list hangs off a lead-in that ends open, 主要原因，)
         list_carry: dict[int, bool | str] = {}
         retro: tuple[int, bool] | None = None  # paragraph, and whether its last unit passes the retrospective carry on
+        review_year: int | None = None  # the latest year a review heading names (一、2023年工作回顾)
         for i, span in enumerate(units):
             ext = exts[i]
             if ext.is_chrome:
@@ -176,6 +188,8 @@ class SentenceRules(RuleComponent):
                 continue
             level, paragraph = ext.heading_level, ext.paragraph
             own, context = sections.enter(texts[i], level)
+            if self.dated and level and own == self.dated["label"]:
+                review_year = max([review_year or 0, *self._heading_years(texts[i])]) or None
             if shared is not None and i and ends[i - 1] == ends[i]:  # a later piece of a broken sentence
                 label, score = self._set(ext, shared)
                 previous = _Previous(paragraph, label, score, previous.carried if previous else False,
@@ -202,6 +216,8 @@ class SentenceRules(RuleComponent):
                 retro_carried = self._retrospective_carries(retro, level, paragraph, context, span_text)
                 if retro_carried:
                     scores[self.retro["label"]] += float(self.retro["weight"])
+                if self._dated_past(span_text, context, review_year):
+                    scores[self.dated["label"]] += float(self.dated["weight"])
             clf = ext.clf_scores if end == i + 1 else _length_weighted([e.clf_scores for e in exts[i:end]], texts[i:end])
             leads_on = self._leads_on(texts[end - 1], level)
             if carried and leads_on:
@@ -266,6 +282,20 @@ class SentenceRules(RuleComponent):
             and context not in self.retro_not_under
             and not (self.retro_stop and self.retro_stop.search(text))
         )
+
+    @staticmethod
+    def _heading_years(text: str) -> list[int]:
+        """The years a heading names, in full-width digits or spelled with spaces (关于1 9 9 8 年…) too."""
+        folded = SPACED_DIGITS.sub("", text).translate(FULL_WIDTH_DIGITS)
+        return [int(year) for year in HEADING_YEAR.findall(folded)]
+
+    def _dated_past(self, text: str, context: str | None, review_year: int | None) -> bool:
+        """Whether a body unit opens with a year no later than the year under review (``dated_past``):
+        １９８４年中英两国政府正式签署联合声明。 in the 1997 report's task section on Hong Kong."""
+        if not self.dated or review_year is None or context not in self.dated_under:
+            return False
+        match = self.dated_opener.search(text.translate(FULL_WIDTH_DIGITS))
+        return match is not None and int(match.group("year")) <= review_year
 
     @staticmethod
     def _sentence_ends(exts, texts: list[str]) -> list[int]:

@@ -715,6 +715,32 @@ def test_a_paragraph_that_opens_with_the_period_behind_goes_on_reporting_it(nlp,
         nlp.get_pipe("policy_sentence_rules")(doc)
 
 
+def test_a_task_section_sentence_dated_in_the_year_under_review_or_before_is_a_result(nlp, tmp_path):
+    report = nlp(
+        "一、１９９６年国内工作的回顾\n１９９６年国民经济继续快速增长。\n"
+        "二、今年的主要任务\n"
+        "１９８４年中英两国政府正式签署联合声明。１９９６年１月成立香港特别行政区筹委会。"
+        "１９９７年要继续加强农业。2009年到期的就业扶持政策延长一年。\n"
+    )
+    undated = nlp("二、今年的主要任务\n１９８４年中英两国政府正式签署联合声明。\n")  # no year under review
+    dated = rules_alone_with(tmp_path, "dated_past")
+    for doc in (report, undated):
+        dated(doc)
+    got = labels_now(report)
+    assert got["１９８４年中英两国政府正式签署联合声明。"] == "achievement"
+    assert got["１９９６年１月成立香港特别行政区筹委会。"] == "achievement"  # the year under review itself
+    assert got["１９９７年要继续加强农业。"] == "plan"  # the coming year
+    assert got["2009年到期的就业扶持政策延长一年。"] == "plan"  # a year that dates what it qualifies
+    assert labels_now(undated)["１９８４年中英两国政府正式签署联合声明。"] == "plan"
+    rules_alone_with(tmp_path, "dated_past", weight=0.0)(report)
+    assert labels_now(report)["１９８４年中英两国政府正式签署联合声明。"] == "plan"  # what the rule changes
+
+
+def test_dated_past_needs_a_year_group(tmp_path):
+    with pytest.raises(ValueError, match="E008.*year"):
+        rules_with_cues(tmp_path, lambda cues: cues["dated_past"].update(opener="^[0-9]{4}年"))
+
+
 def test_a_classifier_vote_alone_starts_no_paragraph_carry(units_of, nlp, monkeypatch):
     # the classifier sure of a gap in a review's first sentence tips it to problem; the sentence
     # after it, on which the classifier has no view, keeps the review's label: the carry starts
