@@ -167,6 +167,7 @@ class EntityRules(RuleComponent):
         self._not_firm_endings = tuple(firms["not_item_endings"])
         self._not_admin = set(org["not_admin"])
         known = sorted({name for group in org["known_names"].values() for name in group}, key=len, reverse=True)
+        self._known_set = frozenset(known)
         self._known_names = re.compile("|".join(map(re.escape, known))) if known else None
         self._designation = compile_pattern(org["designation"], "org.json")
         self._class_prefix = compile_pattern(org["class_prefix"], "org.json")
@@ -748,8 +749,8 @@ class EntityRules(RuleComponent):
             return None
         if key == "ORG_SINGLE" and (text in self._single_stop or self._self_ref.match(text)):
             return None
-        if key == ORG and self._self_ref.match(text) and text not in self._org_names:
-            return None
+        if key == ORG and self._self_ref.match(text) and text not in self._org_names and text not in self._known_set:
+            return None  # 全省 or 我局 opens a self reference, 全国人代会…代表团 a known name
         return Span(span.doc, span.start, span.end, label=ORG)
 
     def _every_levels(self, span: Span, items: list[str]) -> bool:

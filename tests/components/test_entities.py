@@ -293,6 +293,8 @@ def test_firms_listed_before_a_leading_firm_phrase(ents_of, text, orgs):
         ("紧紧围绕建设“三区一中心”战略定位，推进“一区两园”建设。", []),  # numbered slogans
         ("依托海口、三亚等5家市疾控中心建设区域疾控中心。", []),  # the segmenter's 5家市 is a count
         ("组建运行省政府参事室。", ["省政府参事室"]),
+        # a known name that opens like a self reference (全省, 本局) is still a name
+        ("三次参加全国人代会江苏代表团审议，全省上下倍受鼓舞。", ["全国人代会江苏代表团"]),
     ],
 )
 def test_orgs_named_by_gazetteer_and_institution_kind(ents_of, text, orgs):
