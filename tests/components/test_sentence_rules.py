@@ -170,6 +170,17 @@ def test_drafting_the_plan_outline_is_responsibility_under_a_task_heading(units_
 
 
 @pytest.mark.parametrize(
+    "drafting",
+    [
+        "根据《建议》的精神，国务院认真听取各方面意见，制定了《国民经济和社会发展第十个五年计划纲要（草案）》。",
+        "经过三年多的工作，第七个五年计划草案已制定完毕，现提请大会审议。",  # the draft named first
+    ],
+)
+def test_older_ways_of_drafting_the_plan_outline_are_responsibility(units_of, drafting):
+    assert labels(units_of, "二、今后五年的主要任务\n" + drafting + "\n")[drafting] == "responsibility"
+
+
+@pytest.mark.parametrize(
     "text, section",
     [
         ("习近平总书记亲临考察，为我们发展指明了方向，全省上下倍受鼓舞。", "一、2025年工作回顾"),
