@@ -35,7 +35,7 @@ META_FIELDS = ("title", "issuer", "doc_number", "date")
 _OPENERS = "《“（(‘「『【〈["
 _SALUTATION = re.compile(r"^(?:各位代表|各位委员|同志们)[：:，,]")
 _TITLE_HINT = re.compile(r"报告|工作总结|情况")
-UNMARKED_LEVEL = 5  # below every marked level
+UNMARKED_LEVEL = 6  # below every marked level, also one nested inside an unmarked part
 
 
 @dataclass
@@ -163,6 +163,11 @@ def analyse(text: str, rules: StructureRules) -> tuple[list[UnitInfo], dict[str,
             # 六五计划前两年的执行情况 | 全面实现六五计划的主要措施).
             unit.heading_level = 1
             unmarked_parts = True
+        elif unit.heading_level and not unmarked and stack and stack[0][2] and stack[0][0] == 1:
+            # inside a part that an unmarked section title opened, the numbered headings are its
+            # sections (1988: 过去五年国内工作的基本总结 | 一、继续坚持…； | 一、牢固树立… , the
+            # lessons of the review), not parts of their own
+            unit.heading_level += 1
         if unit.heading_level:
             while stack and stack[-1][0] >= unit.heading_level:
                 stack.pop()

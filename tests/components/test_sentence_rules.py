@@ -554,6 +554,15 @@ def test_the_lessons_a_review_announces_turn_the_rest_of_it_to_other(nlp):
     assert got["加强农业基础地位。"] == "plan"
 
 
+def test_lessons_announced_after_the_experience_gained_turn_the_review_to_other(nlp):
+    got = section_contexts(nlp, [
+        ("一、1987年工作的回顾", 1),
+        ("回顾过去五年的历程，我们获得了不少有益的经验，其中最值得在今后工作中认真吸取的有以下几点", 0),
+        ("建设必须依靠改革。", 0),
+    ])
+    assert got["建设必须依靠改革。"] == "other"
+
+
 def test_lessons_turn_an_untitled_first_section_but_not_a_task_section(nlp):
     untitled = section_contexts(nlp, [
         ("一、关于过去五年的政府工作", 1), ("各位代表！回顾过去五年，我们有以下几点体会：", 0), ("坚持两手抓。", 0),

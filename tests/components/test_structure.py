@@ -167,7 +167,27 @@ def test_an_unmarked_section_title_above_numbered_subsections_is_top_level(nlp):
     assert units["改革计划体制。"]._.label == "plan"
     # once a marked heading is open, an unmarked line stays the lowest level
     marked = nlp("一、2025年工作回顾\n（一）稳增长\n主要做法\n全年完成投资1万亿元。\n")
-    assert [s._.heading_level for s in marked.spans["units"]][:3] == [1, 2, 5]
+    from pipeline.components.structure import UNMARKED_LEVEL
+
+    assert [s._.heading_level for s in marked.spans["units"]][:3] == [1, 2, UNMARKED_LEVEL]
+
+
+def test_numbered_headings_inside_an_unmarked_part_are_its_sections(nlp):
+    # 1988: the review is an unmarked title, and what it numbers (measures, then lessons) stays in it
+    text = (
+        "各位代表：\n过去五年的回顾\n五年来经济增长很快。\n一、继续坚持改革价格体系；\n二、加强物价管理。\n"
+        "回顾过去五年的历程，我们获得了不少有益的经验，其中最值得在今后工作中认真吸取的有以下几点\n"
+        "一、牢固树立建设要依靠改革的指导思想\n建设必须依靠改革，改革必须促进建设。\n"
+        "今后五年的主要任务\n一、大力发展农业\n要加强农田水利建设。\n"
+    )
+    doc = nlp(text)
+    units = {s.text: s for s in doc.spans["units"]}
+    assert units["一、继续坚持改革价格体系；"]._.heading_level == 2
+    assert units["一、继续坚持改革价格体系；"]._.section == "过去五年的回顾 > 一、继续坚持改革价格体系；"
+    assert units["今后五年的主要任务"]._.heading_level == 1  # the next part closes the one before
+    assert units["一、大力发展农业"]._.section == "今后五年的主要任务 > 一、大力发展农业"
+    assert units["建设必须依靠改革，改革必须促进建设。"]._.label == "other"  # the review's lessons
+    assert units["要加强农田水利建设。"]._.label == "plan"
 
 
 def test_once_a_report_opens_an_unmarked_part_its_later_section_titles_open_parts_too(nlp):
