@@ -36,6 +36,8 @@ _OPENERS = "《“（(‘「『【〈["
 _SALUTATION = re.compile(r"^(?:各位代表|各位委员|同志们)[：:，,]")
 _TITLE_HINT = re.compile(r"报告|工作总结|情况")
 UNMARKED_LEVEL = 6  # below every marked level, also one nested inside an unmarked part
+LIST_ITEM_LEVEL = 4  # the level of 一是: a numbered line that ends in a semicolon is an item of a list
+_ITEM_END = "；;"
 
 
 @dataclass
@@ -121,6 +123,7 @@ def analyse(text: str, rules: StructureRules) -> tuple[list[UnitInfo], dict[str,
     line_idx = 0
     paragraph = 0
     last_shown: UnitInfo | None = None  # the last unit that is not blank
+    in_list = False  # the last unit shown was a numbered list item (一、…；)
     for start, end in split_units(text):
         new_line = False
         while line_idx + 1 < len(line_starts) and line_starts[line_idx + 1] <= start:
@@ -143,6 +146,14 @@ def analyse(text: str, rules: StructureRules) -> tuple[list[UnitInfo], dict[str,
             unit.is_chrome = True
         else:
             unit.heading_level = rules.heading_level(unit_text)
+            last_mark = unit_text.rstrip().rstrip(CLOSERS)[-1:]
+            if unit.heading_level == 1 and (last_mark in _ITEM_END or (in_list and last_mark in END_MARKS)):
+                # 一、…； 二、…； 三、…。 lists measures inside a section (1981, 1985, 1987, 1988): its
+                # items are list leads, not sections that would close the one they are listed in
+                unit.heading_level = LIST_ITEM_LEVEL
+                in_list = last_mark in _ITEM_END
+            else:
+                in_list = False
             if (
                 not unit.heading_level
                 and not continues

@@ -172,6 +172,19 @@ def test_an_unmarked_section_title_above_numbered_subsections_is_top_level(nlp):
     assert [s._.heading_level for s in marked.spans["units"]][:3] == [1, 2, UNMARKED_LEVEL]
 
 
+def test_a_numbered_list_of_measures_stays_inside_its_section(nlp):
+    # 1985: 一、…； 二、…； 三、…。 lists measures under a section: list leads, not sections
+    text = (
+        "（二）关于经济体制改革\n今年价格改革的主要内容是：\n一、合理调整粮食购销价格；\n二、适当提高铁路短途运价；\n"
+        "三、对重要生产资料实行最高限价。\n要加强物价管理。\n五、关于外交工作\n"
+    )
+    doc = nlp(text)
+    units = {s.text: s for s in doc.spans["units"]}
+    assert [units[t]._.heading_level for t in ("一、合理调整粮食购销价格；", "三、对重要生产资料实行最高限价。")] == [4, 4]
+    assert units["要加强物价管理。"]._.section == "（二）关于经济体制改革 > 三、对重要生产资料实行最高限价。"
+    assert units["五、关于外交工作"]._.heading_level == 1  # a title after the list is a section again
+
+
 def test_numbered_headings_inside_an_unmarked_part_are_its_sections(nlp):
     # 1988: the review is an unmarked title, and what it numbers (measures, then lessons) stays in it
     text = (
@@ -182,8 +195,8 @@ def test_numbered_headings_inside_an_unmarked_part_are_its_sections(nlp):
     )
     doc = nlp(text)
     units = {s.text: s for s in doc.spans["units"]}
-    assert units["一、继续坚持改革价格体系；"]._.heading_level == 2
-    assert units["一、继续坚持改革价格体系；"]._.section == "过去五年的回顾 > 一、继续坚持改革价格体系；"
+    assert units["一、牢固树立建设要依靠改革的指导思想"]._.heading_level == 2
+    assert units["二、加强物价管理。"]._.section == "过去五年的回顾 > 二、加强物价管理。"
     assert units["今后五年的主要任务"]._.heading_level == 1  # the next part closes the one before
     assert units["一、大力发展农业"]._.section == "今后五年的主要任务 > 一、大力发展农业"
     assert units["建设必须依靠改革，改革必须促进建设。"]._.label == "other"  # the review's lessons
