@@ -820,6 +820,9 @@ def test_a_gap_list_hung_off_an_open_lead_in_carries_across_its_lines(units_of, 
         ("逐步改变投资率偏高、消费率偏低的状况。", False),
         ("有力应对外部冲击、内需偏弱等困难挑战。", False),  # a result against it
         ("给敌对势力以沉重打击。", False),
+        ("一二三产业比例不合理，固定资产投资总规模依然偏大。", True),
+        ("清理消费领域不合理限制措施。", False),
+        ("控制投资规模过大的地区的新开工项目。", False),
     ],
 )
 def test_the_words_of_a_gap_count_for_problem_unless_the_sentence_meets_it(nlp, text, gap):
