@@ -180,7 +180,10 @@ def test_a_numbered_list_of_measures_stays_inside_its_section(nlp):
     )
     doc = nlp(text)
     units = {s.text: s for s in doc.spans["units"]}
-    assert [units[t]._.heading_level for t in ("一、合理调整粮食购销价格；", "三、对重要生产资料实行最高限价。")] == [4, 4]
+    from pipeline.components.structure import LIST_ITEM_LEVEL
+
+    items = ("一、合理调整粮食购销价格；", "三、对重要生产资料实行最高限价。")
+    assert [units[t]._.heading_level for t in items] == [LIST_ITEM_LEVEL, LIST_ITEM_LEVEL]
     assert units["要加强物价管理。"]._.section == "（二）关于经济体制改革 > 三、对重要生产资料实行最高限价。"
     assert units["五、关于外交工作"]._.heading_level == 1  # a title after the list is a section again
 
