@@ -823,6 +823,9 @@ def test_a_gap_list_hung_off_an_open_lead_in_carries_across_its_lines(units_of, 
         ("一二三产业比例不合理，固定资产投资总规模依然偏大。", True),
         ("清理消费领域不合理限制措施。", False),
         ("控制投资规模过大的地区的新开工项目。", False),
+        ("我们在工作中还有不少缺点，面临的困难还很多。", True),  # the government's own shortcomings
+        ("各级政府工作中存在不少缺点和不足。", True),
+        ("努力克服工作中的各种缺点和错误。", False),
     ],
 )
 def test_the_words_of_a_gap_count_for_problem_unless_the_sentence_meets_it(nlp, text, gap):
