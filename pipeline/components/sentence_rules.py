@@ -26,6 +26,8 @@ COMBINATIONS = ("pooled", "rules", "classifier")
 LEAD_ON_MARKS = "，,：:"
 BARE_LEAD_CHARS = 4  # 一是, 第一，, 其三
 LEADS_ON = "leads_on"
+# digits only: cue patterns are written with full-width punctuation (，。；), which
+# numbers.to_halfwidth (NFKC) would turn into ASCII
 FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 HEADING_YEAR = re.compile(r"((?:1[89]|20)[0-9]{2})(?=年)")
 
